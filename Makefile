@@ -1,0 +1,54 @@
+# netreach build, test and benchmark targets. Everything a target needs comes from
+# the Go module proxy through go.mod (staticcheck is a Go tool there).
+
+GO        ?= go
+PKGS      := ./...
+FUZZTIME  ?= 20s
+BENCHTIME ?= 1x
+BIN       := bin/netreach
+
+.PHONY: all build test lint fmt-check vet staticcheck unit fuzz bench demo clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/netreach
+
+## test: everything CI runs: formatting, vet, staticcheck, and the race-enabled tests.
+test: lint unit
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## bench: the benchmark ladder (benchmarks/); results go to benchmarks/RESULTS.md by hand.
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -timeout=60m ./benchmarks/...
+
+## demo: the main job on the bundled demo snapshot.
+demo:
+	$(GO) run ./cmd/netreach snapshot
+
+clean:
+	rm -rf bin

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// result is what one run of the command line produced.
+type result struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// golden compares got with testdata/golden/NAME, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./cmd/netreach -update` to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestSnapshotGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{"text on the bundled demo", []string{"snapshot"}, "snapshot.txt"},
+		{"json on the bundled demo", []string{"snapshot", "-o", "json"}, "snapshot.json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+			if !strings.Contains(r.stderr, "analysing the bundled demo snapshot") {
+				t.Errorf("the demo note belongs on stderr; stderr:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestDemoFromDirectoryMatchesEmbedded(t *testing.T) {
+	embedded := runCLI(t, "", "snapshot", "-o", "json")
+	fromDir := runCLI(t, "", "snapshot", "-o", "json", "-f", filepath.Join("..", "..", "testdata", "demo"))
+	if embedded.code != 0 || fromDir.code != 0 {
+		t.Fatalf("exit codes %d and %d: %s %s", embedded.code, fromDir.code, embedded.stderr, fromDir.stderr)
+	}
+	if diff := cmp.Diff(embedded.stdout, fromDir.stdout); diff != "" {
+		t.Errorf("-f testdata/demo must read the same snapshot as the embedded demo (-embedded +dir):\n%s", diff)
+	}
+	if strings.Contains(fromDir.stderr, "bundled demo") {
+		t.Errorf("no demo note when input is given: %s", fromDir.stderr)
+	}
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "policies.yaml")
+	if err := os.WriteFile(bad, []byte(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - ipBlock: {cidr: 10.0.0.0/33}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "ok.yaml")
+	if err := os.WriteFile(good, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		stdin      string
+		args       []string
+		wantCode   int
+		wantStderr []string // substrings, in order
+		wantStdout string   // substring
+	}{
+		{
+			name:     "invalid input names file, line, document, object and field",
+			args:     []string{"snapshot", "-f", bad},
+			wantCode: 2,
+			wantStderr: []string{
+				bad + `:8: document 1 (NetworkPolicy shop/allow-web): spec.ingress[0].from[0].ipBlock.cidr: invalid CIDR "10.0.0.0/33"`,
+				"netreach: 1 error in the input",
+			},
+		},
+		{
+			name:       "lenient skips the invalid object with a warning",
+			args:       []string{"snapshot", "--lenient", "-f", bad},
+			wantCode:   0,
+			wantStderr: []string{"warning: skipped: " + bad + ":8: document 1 (NetworkPolicy shop/allow-web)"},
+			wantStdout: "0 network policies",
+		},
+		{
+			name:       "skipped kinds are counted on stderr",
+			args:       []string{"snapshot", "-f", good},
+			wantCode:   0,
+			wantStderr: []string{"skipped 1 object of kinds the analysis does not read: v1/ConfigMap (1) (-v lists them)"},
+			wantStdout: "Skipped: 1 object of other kinds (v1/ConfigMap 1)",
+		},
+		{
+			name:       "-v lists skipped objects",
+			args:       []string{"snapshot", "-v", "-f", good},
+			wantCode:   0,
+			wantStderr: []string{"  v1/ConfigMap shop/settings"},
+		},
+		{
+			name:       "stdin",
+			stdin:      "apiVersion: v1\nkind: Namespace\nmetadata: {name: from-stdin}\n",
+			args:       []string{"snapshot", "-f", "-"},
+			wantCode:   0,
+			wantStdout: "from-stdin",
+		},
+		{
+			name:       "missing file",
+			args:       []string{"snapshot", "-f", filepath.Join(dir, "nope.yaml")},
+			wantCode:   2,
+			wantStderr: []string{filepath.Join(dir, "nope.yaml") + ": cannot read: no such file or directory"},
+		},
+		{
+			name:       "unsupported output format lists the supported ones",
+			args:       []string{"snapshot", "-o", "csv"},
+			wantCode:   2,
+			wantStderr: []string{`netreach: snapshot does not support output format "csv": use one of text, json`},
+		},
+		{
+			name:       "unknown flag",
+			args:       []string{"snapshot", "--bogus"},
+			wantCode:   2,
+			wantStderr: []string{"unknown flag: --bogus"},
+		},
+		{
+			name:       "unknown command",
+			args:       []string{"bogus"},
+			wantCode:   2,
+			wantStderr: []string{`unknown command "bogus"`},
+		},
+		{
+			name:       "invalid semantics flag",
+			args:       []string{"snapshot", "--ipblock-pods", "sometimes"},
+			wantCode:   2,
+			wantStderr: []string{`invalid --ipblock-pods "sometimes": use match or ignore`},
+		},
+		{
+			name:       "live cluster input is refused clearly",
+			args:       []string{"snapshot", "--context", "prod"},
+			wantCode:   2,
+			wantStderr: []string{"reading a live cluster (--kubeconfig, --context) is not available in this version"},
+		},
+		{
+			name:       "version",
+			args:       []string{"version"},
+			wantCode:   0,
+			wantStdout: "netreach ",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, tc.args...)
+			if r.code != tc.wantCode {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, tc.wantCode, r.stderr)
+			}
+			rest := r.stderr
+			for _, w := range tc.wantStderr {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Errorf("stderr lacks %q; stderr:\n%s", w, r.stderr)
+					break
+				}
+				rest = rest[i+len(w):]
+			}
+			if !strings.Contains(r.stdout, tc.wantStdout) {
+				t.Errorf("stdout lacks %q; stdout:\n%s", tc.wantStdout, r.stdout)
+			}
+			if tc.wantCode == 2 && r.stdout != "" {
+				t.Errorf("a failed run writes nothing to stdout, got:\n%s", r.stdout)
+			}
+		})
+	}
+}

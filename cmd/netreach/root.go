@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netreach/netreach"
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/export"
+	"github.com/netreach/netreach/model"
+)
+
+// streams are the command's standard streams, replaceable in tests.
+type streams struct {
+	in  io.Reader
+	out io.Writer
+	err io.Writer
+}
+
+// globalOptions are the flags every command shares (DESIGN.md §4).
+type globalOptions struct {
+	files       []string
+	namespace   string
+	kubeconfig  string
+	context     string
+	networks    string
+	ipblockPods string
+	enforcement string
+	lenient     bool
+	verbose     bool
+
+	// semantics is filled from ipblockPods and enforcement before a command runs.
+	semantics evaluator.Options
+}
+
+func newRootCmd(s *streams) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "netreach",
+		Short: "Kubernetes network reachability: which traffic do the NetworkPolicies allow?",
+		Long: `netreach compiles a cluster snapshot (manifests or a live cluster) into a
+reachability graph with exact NetworkPolicy semantics and answers questions
+about it: can A reach B, what an attacker in a pod reaches, which pods reach
+external networks, and which posture findings the cluster has.
+
+With no input flag, commands analyse the bundled demo snapshot.
+
+Exit codes: 0 success (can-reach: allowed), 1 a negative answer
+(can-reach: denied; audit: findings at or above --fail-on), 2 usage or input error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if g.semantics.IPBlockPods, err = evaluator.ParseIPBlockPods(g.ipblockPods); err != nil {
+				return usageError(err)
+			}
+			if g.semantics.Enforcement, err = evaluator.ParseEnforcement(g.enforcement); err != nil {
+				return usageError(err)
+			}
+			return nil
+		},
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+
+	f := root.PersistentFlags()
+	f.StringArrayVarP(&g.files, "filename", "f", nil, "manifest file, directory (read recursively) or - for stdin; repeatable")
+	f.StringVarP(&g.namespace, "namespace", "n", "default", "namespace for objects that do not name one")
+	f.StringVar(&g.kubeconfig, "kubeconfig", "", "read a live cluster with this kubeconfig")
+	f.StringVar(&g.context, "context", "", "kubeconfig context of the live cluster")
+	f.StringVar(&g.networks, "networks", "", "network catalogue file (netreach/v1 NetworkCatalog) adding or overriding named networks")
+	f.StringVar(&g.ipblockPods, "ipblock-pods", string(evaluator.IPBlockPodsMatch), "whether ipBlocks match pod IPs: match (Calico, upstream tests) or ignore (Cilium)")
+	f.StringVar(&g.enforcement, "enforcement", string(evaluator.EnforcementAuto), "whether the CNI enforces NetworkPolicy: auto, enforced or none")
+	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
+	f.BoolVarP(&g.verbose, "verbose", "v", false, "say more on stderr (for example, list skipped objects)")
+
+	root.AddCommand(newSnapshotCmd(g, s), newVersionCmd(s))
+	return root
+}
+
+// load reads the snapshot the global flags ask for: the files given with -f, or
+// the bundled demo when there are none.
+func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
+	if g.kubeconfig != "" || g.context != "" {
+		return nil, usageError(errors.New("reading a live cluster (--kubeconfig, --context) is not available in this version; " +
+			"save the cluster with `kubectl get namespaces,nodes,pods,services,endpoints,networkpolicies,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs -A -o yaml > cluster.yaml` and use -f cluster.yaml"))
+	}
+	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in}
+	paths := g.files
+	if len(paths) == 0 {
+		opts.FS, opts.FSName = netreach.DemoFS(), "demo"
+		paths = []string{"."}
+		fmt.Fprintln(s.err, "netreach: no input given (-f); analysing the bundled demo snapshot")
+	}
+	snap, err := model.Load(paths, opts)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if g.networks != "" {
+		nets, err := model.LoadNetworks(g.networks, model.LoadOptions{Stdin: s.in})
+		if err != nil {
+			return nil, usageError(err)
+		}
+		snap.SetNetworks(nets)
+	}
+	for _, w := range snap.Warnings {
+		fmt.Fprintf(s.err, "warning: %s\n", w)
+	}
+	g.reportSkipped(s, snap)
+	return snap, nil
+}
+
+func (g *globalOptions) reportSkipped(s *streams, snap *model.Snapshot) {
+	n := 0
+	var kinds []string
+	for _, sk := range snap.Skipped {
+		n += len(sk.Objects)
+		kinds = append(kinds, fmt.Sprintf("%s (%d)", sk.Kind, len(sk.Objects)))
+	}
+	if n == 0 {
+		return
+	}
+	if !g.verbose {
+		fmt.Fprintf(s.err, "netreach: skipped %s of kinds the analysis does not read: %s (-v lists them)\n", countNoun(n, "object"), strings.Join(kinds, ", "))
+		return
+	}
+	fmt.Fprintf(s.err, "netreach: skipped %s of kinds the analysis does not read:\n", countNoun(n, "object"))
+	for _, sk := range snap.Skipped {
+		for _, o := range sk.Objects {
+			name := o.Name
+			if o.Namespace != "" {
+				name = o.Namespace + "/" + o.Name
+			}
+			fmt.Fprintf(s.err, "  %s %s\n", sk.Kind, name)
+		}
+	}
+}
+
+// outputFlag adds -o to a command with its default and supported formats.
+func outputFlag(cmd *cobra.Command, target *string, def export.Format, supported ...export.Format) {
+	names := make([]string, len(supported))
+	for i, f := range supported {
+		names[i] = string(f)
+	}
+	cmd.Flags().StringVarP(target, "output", "o", string(def), "output format: "+strings.Join(names, ", "))
+}
+
+// checkOutput validates -o for a command.
+func checkOutput(command, value string, supported ...export.Format) (export.Format, error) {
+	f := export.Format(strings.ToLower(value))
+	if err := export.CheckFormat(command, f, supported...); err != nil {
+		return "", usageError(err)
+	}
+	return f, nil
+}

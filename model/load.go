@@ -1,0 +1,325 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// LoadOptions control how a snapshot is read.
+type LoadOptions struct {
+	// DefaultNamespace is given to namespaced objects that have none; "default"
+	// when empty, as kubectl does.
+	DefaultNamespace string
+	// Lenient skips invalid objects with a warning instead of failing.
+	Lenient bool
+	// Stdin is read for the path "-"; os.Stdin when nil.
+	Stdin io.Reader
+	// FS, when set, is where paths are looked up (the embedded demo snapshot);
+	// otherwise they are paths of the local file system.
+	FS fs.FS
+	// FSName prefixes the names of files read from FS in messages ("demo").
+	FSName string
+	// Workers is the number of decoding goroutines; GOMAXPROCS when 0.
+	Workers int
+
+	// catalogOnly rejects every document that is not a NetworkCatalog.
+	catalogOnly bool
+}
+
+// LoadNetworks reads a network catalogue file (--networks): one or more
+// netreach/v1 NetworkCatalog documents and nothing else.
+func LoadNetworks(file string, opts LoadOptions) ([]*Network, error) {
+	opts.catalogOnly = true
+	opts.Lenient = false
+	s, err := Load([]string{file}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.Networks, nil
+}
+
+// manifestExtensions are the file name endings read from directories.
+var manifestExtensions = []string{".yaml", ".yml", ".json"}
+
+// Load reads manifests from files, directories (recursively, *.yaml, *.yml and
+// *.json, skipping hidden entries) and "-" (standard input), and builds the
+// snapshot. Multi-document YAML, streams of JSON objects, `kind: List` and typed
+// lists (PodList, ...) are all accepted.
+//
+// Every problem is reported: the returned error is a *LoadError listing each one
+// with its file, document, object and field. With opts.Lenient, invalid objects
+// are skipped and their problems become warnings in the snapshot instead.
+func Load(paths []string, opts LoadOptions) (*Snapshot, error) {
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = "default"
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	files, errs := expandPaths(paths, &opts)
+	if len(errs) > 0 {
+		return nil, &LoadError{Errors: errs}
+	}
+
+	type job struct {
+		seq int
+		u   unit
+		pre []decoded // already decoded (file-level problems); u is unused
+	}
+	jobs := make(chan job, 4*workers)
+	results := make(chan struct {
+		seq int
+		ds  []decoded
+	}, 4*workers)
+
+	// Produce units: cut each file into documents and List items.
+	go func() {
+		defer close(jobs)
+		seq := 0
+		for _, f := range files {
+			cutFile(f, func(u unit, pre []decoded) {
+				jobs <- job{seq: seq, u: u, pre: pre}
+				seq++
+			})
+		}
+	}()
+
+	// Decode in parallel.
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				ds := j.pre
+				if ds == nil {
+					ds = decodeUnit(j.u, &opts)
+				}
+				results <- struct {
+					seq int
+					ds  []decoded
+				}{j.seq, ds}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	var ordered [][]decoded
+	for r := range results {
+		for len(ordered) <= r.seq {
+			ordered = append(ordered, nil)
+		}
+		ordered[r.seq] = r.ds
+	}
+
+	b := newBuilder(&opts)
+	for _, ds := range ordered {
+		for i := range ds {
+			b.add(&ds[i])
+		}
+	}
+	return b.finish()
+}
+
+// inputFile is a file to read.
+type inputFile struct {
+	name string
+	data []byte
+}
+
+// expandPaths reads every file named by paths, walking directories.
+func expandPaths(paths []string, opts *LoadOptions) ([]inputFile, []*InputError) {
+	var files []inputFile
+	var errs []*InputError
+	fail := func(name, format string, args ...any) {
+		errs = append(errs, &InputError{Source: Source{File: name}, Msg: fmt.Sprintf(format, args...)})
+	}
+	stdinRead := false
+	for _, p := range paths {
+		if p == "-" {
+			if stdinRead {
+				fail("<stdin>", "standard input given more than once")
+				continue
+			}
+			stdinRead = true
+			r := opts.Stdin
+			if r == nil {
+				r = os.Stdin
+			}
+			data, err := io.ReadAll(r)
+			if err != nil {
+				fail("<stdin>", "cannot read: %v", err)
+				continue
+			}
+			files = append(files, inputFile{name: "<stdin>", data: data})
+			continue
+		}
+		fsys, name, display := resolveFS(p, opts)
+		info, err := fs.Stat(fsys, name)
+		if err != nil {
+			fail(display, "cannot read: %s", describeFSError(err))
+			continue
+		}
+		if !info.IsDir() {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				fail(display, "cannot read: %s", describeFSError(err))
+				continue
+			}
+			files = append(files, inputFile{name: display, data: data})
+			continue
+		}
+		var found []string
+		err = fs.WalkDir(fsys, name, func(q string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if q != name && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && hasManifestExtension(d.Name()) {
+				found = append(found, q)
+			}
+			return nil
+		})
+		if err != nil {
+			fail(display, "cannot read directory: %s", describeFSError(err))
+			continue
+		}
+		if len(found) == 0 {
+			fail(display, "no manifests found: the directory has no %s files", strings.Join(manifestExtensions, ", "))
+			continue
+		}
+		sort.Strings(found)
+		for _, q := range found {
+			data, err := fs.ReadFile(fsys, q)
+			shown := joinDisplay(display, name, q, opts)
+			if err != nil {
+				fail(shown, "cannot read: %s", describeFSError(err))
+				continue
+			}
+			files = append(files, inputFile{name: shown, data: data})
+		}
+	}
+	return files, errs
+}
+
+// resolveFS returns the file system, the name within it and the name to show.
+func resolveFS(p string, opts *LoadOptions) (fs.FS, string, string) {
+	if opts.FS != nil {
+		return opts.FS, path.Clean(p), path.Join(opts.FSName, p)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	root := filepath.VolumeName(abs) + string(filepath.Separator)
+	rel := strings.TrimPrefix(filepath.ToSlash(abs), filepath.ToSlash(root))
+	if rel == "" {
+		rel = "."
+	}
+	return os.DirFS(root), rel, p
+}
+
+func joinDisplay(display, root, q string, opts *LoadOptions) string {
+	if opts.FS != nil {
+		return path.Join(opts.FSName, q)
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(q, root), "/")
+	return filepath.Join(display, filepath.FromSlash(rel))
+}
+
+func describeFSError(err error) string {
+	var pe *fs.PathError
+	if e, ok := err.(*fs.PathError); ok {
+		pe = e
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func hasManifestExtension(name string) bool {
+	lower := strings.ToLower(name)
+	for _, ext := range manifestExtensions {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutFile splits a file into decoding units and hands each to emit. Problems
+// found while cutting (malformed JSON) are handed over already decoded.
+func cutFile(f inputFile, emit func(unit, []decoded)) {
+	docs, err := splitDocuments(f.data)
+	for i, d := range docs {
+		src := Source{File: f.name, Doc: i + 1, Line: d.line}
+		if d.json {
+			cutJSONDocument(d, src, emit)
+			continue
+		}
+		if looksLikeYAMLList(d.data) {
+			if kind, items, ok := splitKubectlYAMLList(d.data, d.line); ok {
+				hint := ""
+				if kind != "List" && strings.HasSuffix(kind, "List") {
+					hint = strings.TrimSuffix(kind, "List")
+				}
+				for k, it := range items {
+					s := src
+					s.Item, s.Line = k+1, it.line
+					emit(unit{src: s, data: it.data, yaml: true, kindHint: hint}, nil)
+				}
+				continue
+			}
+		}
+		emit(unit{src: src, data: d.data, yaml: true}, nil)
+	}
+	if err != nil {
+		src := Source{File: f.name, Doc: len(docs) + 1}
+		if se, ok := err.(*syntaxError); ok {
+			src.Line = se.line
+		}
+		emit(unit{}, []decoded{{src: src, errs: []*InputError{{Source: src, Msg: "invalid JSON: " + err.Error()}}}})
+	}
+}
+
+// cutJSONDocument splits a JSON List into its items so that they decode in parallel.
+func cutJSONDocument(d rawDoc, src Source, emit func(unit, []decoded)) {
+	h, err := scanHeader(d.data)
+	if err != nil || !h.hasItems || !strings.HasSuffix(h.kind, "List") {
+		emit(unit{src: src, data: d.data}, nil)
+		return
+	}
+	hint, hintAPI := "", ""
+	if h.kind != "List" {
+		hint, hintAPI = strings.TrimSuffix(h.kind, "List"), h.apiVersion
+	}
+	// Lines are counted incrementally from one item to the next.
+	line, prev := d.line, 0
+	for k, item := range h.items {
+		off := cap(d.data) - cap(item)
+		line += bytes.Count(d.data[prev:off], []byte{'\n'})
+		prev = off
+		s := src
+		s.Item, s.Line = k+1, line
+		emit(unit{src: s, data: item, kindHint: hint, apiVersionHint: hintAPI}, nil)
+	}
+}
+
+// looksLikeYAMLList is a cheap test for a top-level "items:" key.
+func looksLikeYAMLList(doc []byte) bool {
+	return bytes.HasPrefix(doc, []byte("items:")) || bytes.Contains(doc, []byte("\nitems:"))
+}
