@@ -115,8 +115,8 @@ func evalSide(s *model.Snapshot, opts Options, v *Verdict, dir networkingv1.Poli
 
 	// §2.10: traffic from the pod's own node (kubelet probes) is always allowed in.
 	if dir == networkingv1.PolicyTypeIngress && fromOwnNode(s, peer, subject.Pod) {
-		v.note(NoteNodeLocal, "%s is %s's own node: traffic from the node is always allowed in", peer, subject)
-		side.Allowed, side.Ports = true, want
+		v.note(NoteNodeLocal, "%s comes from node %s, where %s runs: traffic from a pod's own node is always allowed in", peer, subject.Pod.NodeName, subject)
+		side.Allowed, side.Ports, side.NodeLocal = true, want, true
 		return side
 	}
 
@@ -128,7 +128,7 @@ func evalSide(s *model.Snapshot, opts Options, v *Verdict, dir networkingv1.Poli
 		}
 		for i, r := range rules {
 			m := RuleMatch{Policy: p, Rule: i, Peer: -1}
-			peerIdx, reason, detail := matchPeers(s, opts, v, p, r.Peers, peer)
+			peerIdx, reason, detail := matchPeers(s, opts, p, r.Peers, peer)
 			if reason != "" {
 				m.Reason, m.Detail = reason, detail
 				side.Misses = append(side.Misses, m)
@@ -146,6 +146,9 @@ func evalSide(s *model.Snapshot, opts Options, v *Verdict, dir networkingv1.Poli
 				continue
 			}
 			m.Ports = ports
+			if peerIdx >= 0 && r.Peers[peerIdx].IPBlock != nil && peer.Pod != nil && !peer.Pod.HostNetwork {
+				v.note(NoteIPBlockPodsMatch, "an ipBlock admits %s by its pod address (--ipblock-pods=match, as Calico does; Cilium would not)", peer)
+			}
 			field := "from"
 			if dir == networkingv1.PolicyTypeEgress {
 				field = "to"
@@ -188,7 +191,7 @@ func fromOwnNode(s *model.Snapshot, peer Endpoint, pod *model.Pod) bool {
 // matchPeers finds the first peer of a rule that matches the endpoint. It
 // returns the peer index (-1 when the rule has no peers) or, when none matches,
 // the reason and a description of what the rule admits.
-func matchPeers(s *model.Snapshot, opts Options, v *Verdict, p *model.NetworkPolicy, peers []model.Peer, e Endpoint) (int, MissReason, string) {
+func matchPeers(s *model.Snapshot, opts Options, p *model.NetworkPolicy, peers []model.Peer, e Endpoint) (int, MissReason, string) {
 	// §2.5: an empty or missing from/to matches every peer, external IPs included.
 	if len(peers) == 0 {
 		return -1, "", ""
@@ -200,9 +203,6 @@ func matchPeers(s *model.Snapshot, opts Options, v *Verdict, p *model.NetworkPol
 		if peer.IPBlock != nil {
 			ok, why := ipBlockMatches(opts, peer.IPBlock, e)
 			if ok {
-				if e.Pod != nil && !e.Pod.HostNetwork {
-					v.note(NoteIPBlockPodsMatch, "an ipBlock matched the pod address of %s (--ipblock-pods=match, as Calico does; Cilium would not match it)", e)
-				}
 				return i, "", ""
 			}
 			if why != "" {
@@ -214,12 +214,12 @@ func matchPeers(s *model.Snapshot, opts Options, v *Verdict, p *model.NetworkPol
 			return i, "", ""
 		}
 	}
-	detail := "admits only " + strings.Join(admits, "; or ")
+	detail := "its peers are " + strings.Join(admits, "; or ")
 	switch reason {
 	case MissNoIP:
-		detail = e.String() + " has no IP, so no ipBlock can match it; the rule " + detail
+		detail = e.String() + " has no IP, so no ipBlock can match it; " + detail
 	case MissIPBlockPodsOff:
-		detail = "ipBlocks do not match pod addresses (--ipblock-pods=ignore); the rule " + detail
+		detail = "ipBlocks do not match pod addresses (--ipblock-pods=ignore); " + detail
 	}
 	return -1, reason, detail
 }

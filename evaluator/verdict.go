@@ -72,6 +72,9 @@ type Side struct {
 	Allowed bool
 	// Ports is what this side allows of the query.
 	Ports PortSet
+	// NodeLocal is true when the ingress side admits the traffic because it comes
+	// from the destination pod's own node (§2.10), whatever the rules say.
+	NodeLocal bool
 	// Allowing are the rules that admit the traffic (some of the query's ports).
 	Allowing []RuleMatch
 	// Misses are, for rules that admit none of it, why not.
@@ -121,9 +124,7 @@ const (
 	NoteNodeLocal        = "node-local"
 	NoteHostNetwork      = "host-network"
 	NoteEnforcementOff   = "enforcement-off"
-	NoteIPBlockPods      = "ipblock-pods"
 	NoteTerminated       = "terminated"
-	NoteNoIP             = "no-ip"
 	NoteTemplate         = "template"
 	NoteExternal         = "external"
 	NoteIPBlockPodsMatch = "ipblock-pods-match"

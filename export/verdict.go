@@ -58,6 +58,7 @@ type SideDoc struct {
 	Isolated          bool      `json:"isolated"`
 	IsolatingPolicies []string  `json:"isolatingPolicies"`
 	Allowed           bool      `json:"allowed"`
+	NodeLocal         bool      `json:"nodeLocal,omitempty"`
 	Ports             PortsDoc  `json:"ports"`
 	AllowingRules     []RuleDoc `json:"allowingRules"`
 	Misses            []RuleDoc `json:"misses"`
@@ -118,7 +119,7 @@ func endpointDoc(e evaluator.Endpoint) EndpointDoc {
 }
 
 func sideDoc(s evaluator.Side) SideDoc {
-	d := SideDoc{Policed: s.Policed, Isolated: s.Isolated, Allowed: s.Allowed, Ports: NewPortsDoc(s.Ports),
+	d := SideDoc{Policed: s.Policed, Isolated: s.Isolated, Allowed: s.Allowed, NodeLocal: s.NodeLocal, Ports: NewPortsDoc(s.Ports),
 		IsolatingPolicies: []string{}, AllowingRules: []RuleDoc{}, Misses: []RuleDoc{}}
 	for _, p := range s.Isolating {
 		d.IsolatingPolicies = append(d.IsolatingPolicies, p.ID())
@@ -206,6 +207,10 @@ func writeSideText(w *bufio.Writer, dir, id string, s SideDoc) {
 		return
 	}
 	fmt.Fprintf(w, "isolated by %s\n", strings.Join(s.IsolatingPolicies, ", "))
+	if s.NodeLocal {
+		fmt.Fprintln(w, "    allowed: the traffic comes from the pod's own node, which is always admitted (kubelet probes)")
+		return
+	}
 	for _, r := range s.AllowingRules {
 		fmt.Fprintf(w, "    allowed by %s %s (%s) for %s\n", r.Policy, ruleName(dir, r.Rule), r.Detail, portsText(r.Ports))
 	}
@@ -220,7 +225,7 @@ func writeSideText(w *bufio.Writer, dir, id string, s SideDoc) {
 		if len(s.AllowingRules) > 0 {
 			continue // the misses matter only when nothing admits the traffic
 		}
-		fmt.Fprintf(w, "    - %s %s %s\n", r.Policy, ruleName(dir, r.Rule), r.Detail)
+		fmt.Fprintf(w, "    - %s %s does not match: %s\n", r.Policy, ruleName(dir, r.Rule), r.Detail)
 	}
 }
 

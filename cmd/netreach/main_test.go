@@ -216,3 +216,60 @@ metadata: {name: settings, namespace: shop}
 		})
 	}
 }
+
+func TestCanReachGolden(t *testing.T) {
+	tests := []struct {
+		golden   string
+		args     []string
+		wantCode int
+	}{
+		{"can-reach-allowed.txt", []string{"can-reach", "shop/frontend-7d69f66b9b-9vprt", "shop/cart-7ff8f9d975-jhmfr", "--port", "grpc"}, 0},
+		{"can-reach-denied.txt", []string{"can-reach", "shop/checkout-787cc64887-f2nzm", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070"}, 1},
+		{"can-reach-denied.json", []string{"can-reach", "shop/checkout-787cc64887-f2nzm", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070", "-o", "json"}, 1},
+		{"can-reach-metadata.txt", []string{"can-reach", "shop/checkout-787cc64887-f2nzm", "169.254.169.254"}, 0},
+		{"can-reach-internet-ingress.json", []string{"can-reach", "203.0.113.7", "ingress-nginx/deploy/ingress-nginx-controller", "--port", "443", "-o", "json"}, 0},
+		{"can-reach-hostnetwork-other-node.txt", []string{"can-reach", "monitoring/node-exporter-nb9h8", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070"}, 1},
+		{"can-reach-hostnetwork-same-node.txt", []string{"can-reach", "monitoring/node-exporter-bmddd", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070"}, 0},
+		{"can-reach-template.txt", []string{"can-reach", "shop/deploy/recommendations", "data/sts/redis", "--protocol", "TCP"}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != tc.wantCode {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, tc.wantCode, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+}
+
+func TestCanReachErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown pod with suggestion", []string{"can-reach", "shop/frontend", "shop/cart"},
+			"netreach: source: no pod \"shop/frontend\" in the snapshot; for the workload use shop/Deployment/frontend"},
+		{"named port missing on the destination", []string{"can-reach", "shop/deploy/frontend", "data/sts/redis", "--port", "http"},
+			"declares no such named port"},
+		{"bad protocol", []string{"can-reach", "a/b", "c/d", "--protocol", "ICMP"}, `invalid --protocol "ICMP": use TCP, UDP or SCTP`},
+		{"bad port", []string{"can-reach", "a/b", "c/d", "--port", "0"}, "invalid --port 0: ports are 1-65535"},
+		{"one argument", []string{"can-reach", "a/b"}, "accepts 2 arg(s), received 1"},
+		{"service address", []string{"can-reach", "shop/deploy/frontend", "10.96.0.10"}, "is the ClusterIP of Service kube-system/kube-dns"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 2 {
+				t.Errorf("exit code %d, want 2", r.code)
+			}
+			if !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout must stay empty on errors, got:\n%s", r.stdout)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 // schemaFor maps a JSON document kind to its published schema in docs/schema.
 var schemaFor = map[string]string{
 	"Snapshot": "snapshot.schema.json",
+	"Verdict":  "verdict.schema.json",
 }
 
 // TestGoldenJSONMatchesSchemas validates every golden JSON output against the
