@@ -87,8 +87,6 @@ func pod(t *testing.T, s *model.Snapshot, id string) Endpoint {
 	return PodEndpoint(p)
 }
 
-func ip(s string) Endpoint { return IPEndpoint(netip.MustParseAddr(s)) }
-
 // summary flattens a verdict into what a user reads from it.
 type summary struct {
 	Allowed bool
