@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/netreach/netreach/engine"
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/export"
 )
@@ -64,10 +65,11 @@ Exit code: 0 when allowed (for every pod pair), 1 when denied, 2 on error.`,
 					proto = corev1.ProtocolTCP
 				}
 			}
-			snap, err := g.load(s)
+			graph, err := g.compile(s)
 			if err != nil {
 				return err
 			}
+			snap := graph.Snapshot()
 			src, err := evaluator.ResolveTarget(snap, args[0])
 			if err != nil {
 				return usageError(fmt.Errorf("source: %w", err))
@@ -81,10 +83,7 @@ Exit code: 0 when allowed (for every pod pair), 1 when denied, 2 on error.`,
 					fmt.Fprintf(s.err, "netreach: %s\n", t.Note)
 				}
 			}
-			enforced, why := evaluator.ResolveEnforcement(snap, g.semantics)
-			if !enforced && g.semantics.Enforcement == evaluator.EnforcementAuto {
-				fmt.Fprintf(s.err, "warning: NetworkPolicy is not enforced in this cluster (%s): every connection is allowed\n", why)
-			}
+			enforced, why := graph.Enforced(), graph.EnforcementReason
 			doc := &export.VerdictDoc{APIVersion: export.APIVersion, Kind: "Verdict", Source: src.ID, Destination: dst.ID,
 				Protocol: string(proto), Port: portNum, Enforcement: export.EnforcementDoc{Enforced: enforced, Reason: why}}
 			for _, se := range src.Endpoints {
@@ -97,7 +96,12 @@ Exit code: 0 when allowed (for every pod pair), 1 when denied, 2 on error.`,
 						}
 						doc.Protocol, doc.Port = string(q.Protocol), q.Port
 					}
+					// The compiled engine gives the verdict; the evaluator, the
+					// executable specification, explains it. They must agree.
 					v := evaluator.Evaluate(snap, g.semantics, se, de, q)
+					if err := checkAgreement(graph, se, de, q, v); err != nil {
+						return &exitError{code: exitUsage, err: err}
+					}
 					doc.Verdicts = append(doc.Verdicts, export.NewPairDoc(v, se.String(), de.String()))
 					doc.Pairs++
 					if v.Allowed {
@@ -146,4 +150,27 @@ func resolveNamedPort(dst evaluator.Endpoint, name string, proto corev1.Protocol
 		have = "it declares " + strings.Join(names, ", ")
 	}
 	return evaluator.Query{}, fmt.Errorf("--port %s: %s declares no such named port; %s", name, dst, have)
+}
+
+// checkAgreement compares the engine's answer with the evaluator's verdict; a
+// difference is a bug in one of them, and neither answer can be trusted.
+func checkAgreement(graph *engine.Graph, src, dst evaluator.Endpoint, q evaluator.Query, v *evaluator.Verdict) error {
+	gs, ok1 := graph.FromEvaluator(src)
+	gd, ok2 := graph.FromEvaluator(dst)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("internal error: %s or %s is not in the compiled graph", src, dst)
+	}
+	want := evaluator.AllPorts(evaluator.Protocols...)
+	if q.Protocol != "" {
+		want = evaluator.AllPorts(q.Protocol)
+	}
+	if q.Port != 0 {
+		want = want.Intersect(evaluator.PortSet{corev1.ProtocolTCP: {{From: q.Port, To: q.Port}},
+			corev1.ProtocolUDP: {{From: q.Port, To: q.Port}}, corev1.ProtocolSCTP: {{From: q.Port, To: q.Port}}})
+	}
+	got := graph.AllowedPorts(gs, gd).Intersect(want)
+	if !got.Equal(v.Ports) {
+		return fmt.Errorf("internal error: the engine allows %s from %s to %s but the evaluator %s; please report this with the input", got, src, dst, v.Ports)
+	}
+	return nil
 }

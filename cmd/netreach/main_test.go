@@ -273,3 +273,28 @@ func TestCanReachErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestMatrixGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"matrix-namespace.txt", []string{"matrix", "--level", "namespace"}},
+		{"matrix-workload.md", []string{"matrix", "--level", "workload", "-o", "md"}},
+		{"matrix-workload.csv", []string{"matrix", "--level", "workload", "-o", "csv"}},
+		{"matrix-namespace.json", []string{"matrix", "--level", "namespace", "-o", "json"}},
+		{"matrix-pod.json", []string{"matrix", "-o", "json"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+	if r := runCLI(t, "", "matrix", "--level", "cluster"); r.code != 2 || !strings.Contains(r.stderr, `invalid --level "cluster": use pod, workload or namespace`) {
+		t.Errorf("bad level: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netreach/netreach"
+	"github.com/netreach/netreach/engine"
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/export"
 	"github.com/netreach/netreach/model"
@@ -80,7 +81,7 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "say more on stderr (for example, list skipped objects)")
 
-	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newVersionCmd(s))
+	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newVersionCmd(s))
 	return root
 }
 
@@ -140,6 +141,23 @@ func (g *globalOptions) reportSkipped(s *streams, snap *model.Snapshot) {
 			fmt.Fprintf(s.err, "  %s %s\n", sk.Kind, name)
 		}
 	}
+}
+
+// compile loads the snapshot and compiles it into the reachability graph,
+// warning on stderr when NetworkPolicy is found not to be enforced.
+func (g *globalOptions) compile(s *streams) (*engine.Graph, error) {
+	snap, err := g.load(s)
+	if err != nil {
+		return nil, err
+	}
+	graph, err := engine.Compile(snap, g.semantics)
+	if err != nil {
+		return nil, err
+	}
+	if !graph.Enforced() && g.semantics.Enforcement == evaluator.EnforcementAuto {
+		fmt.Fprintf(s.err, "warning: NetworkPolicy is not enforced in this cluster (%s): every connection is allowed\n", graph.EnforcementReason)
+	}
+	return graph, nil
 }
 
 // outputFlag adds -o to a command with its default and supported formats.

@@ -14,6 +14,7 @@ import (
 var schemaFor = map[string]string{
 	"Snapshot": "snapshot.schema.json",
 	"Verdict":  "verdict.schema.json",
+	"Matrix":   "matrix.schema.json",
 }
 
 // TestGoldenJSONMatchesSchemas validates every golden JSON output against the

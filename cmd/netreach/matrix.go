@@ -1,0 +1,46 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/netreach/netreach/engine"
+	"github.com/netreach/netreach/export"
+)
+
+func newMatrixCmd(g *globalOptions, s *streams) *cobra.Command {
+	var output, level string
+	supported := []export.Format{export.Text, export.JSON, export.CSV, export.MD}
+	cmd := &cobra.Command{
+		Use:   "matrix",
+		Short: "List every allowed connection with its ports, at pod, workload or namespace level",
+		Long: `matrix compiles the snapshot and lists every allowed connection: source →
+destination with the allowed ports per protocol (named ports already resolved).
+At workload and namespace level the ports of all pod pairs are merged. Edges to
+and from the catalogue networks of the input (--networks, or NetworkCatalog
+documents) are included. Self-edges are omitted; output is sorted by id.
+
+Formats: text (aligned "src → dst : ports" lines), md (a Markdown table), csv
+(src,dst,tcp,udp,sctp) and json (the Matrix document of docs/schema).`,
+		Example: `  netreach matrix --level namespace
+  netreach matrix -f cluster.yaml --level workload -o json > matrix.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := checkOutput("matrix", output, supported...)
+			if err != nil {
+				return err
+			}
+			lvl, err := engine.ParseLevel(level)
+			if err != nil {
+				return usageError(err)
+			}
+			graph, err := g.compile(s)
+			if err != nil {
+				return err
+			}
+			return export.WriteMatrix(s.out, graph.Matrix(lvl, graph.Snapshot().Networks), lvl, f)
+		},
+	}
+	outputFlag(cmd, &output, export.Text, supported...)
+	cmd.Flags().StringVar(&level, "level", string(engine.LevelPod), "pod, workload or namespace")
+	return cmd
+}

@@ -1,0 +1,483 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/model"
+)
+
+// Graph is a compiled snapshot: pods collapsed into equivalence classes, each
+// class with the (deduplicated) rules that apply to it, and the rules' peers as
+// shared, hash-consed class sets. Every query of the package runs on it.
+type Graph struct {
+	snap     *model.Snapshot
+	opts     evaluator.Options
+	enforced bool
+	// EnforcementReason says why policies are (or are not) considered enforced.
+	EnforcementReason string
+
+	pods     []*model.Pod
+	podIndex map[*model.Pod]int32
+	podClass []int32 // -1 for a pod that takes no part (finished)
+
+	classes   []class
+	peerSets  []peerSet
+	portSpecs []portSpec
+
+	// atoms cut the address space at every ipBlock boundary of the snapshot, so
+	// that all addresses of one atom match exactly the same ipBlocks.
+	atoms atomTable
+
+	// The inverse index, built on first use by whole-cluster queries.
+	inverseOnce sync.Once
+	openIn      []int32   // classes whose ingress is open
+	admittedVia [][]int32 // peer set → isolated classes with an ingress rule naming it
+	memberOf    [][]int32 // class → peer sets (used by some ingress rule) containing it
+	allSets     []int32   // peer sets containing every class
+}
+
+// class is a set of pods that every policy treats alike: same namespace, same
+// values of every label some selector reads, same named ports that policies
+// use, same ipBlock atoms, same host-network node, same template status.
+type class struct {
+	namespace   string
+	rep         *model.Pod // any pod of the class; selectors see only projected labels
+	pods        []int32
+	hostNetwork bool
+	noIP        bool
+	// namedPorts are the rep's container ports whose names policies use.
+	namedPorts []model.ContainerPort
+
+	isolatedIn, isolatedEg bool
+	inRules, egRules       []ruleRef
+}
+
+// ruleRef is one rule as it applies to a class: who the peers are and which ports.
+type ruleRef struct {
+	peers int32 // index in Graph.peerSets
+	ports int32 // index in Graph.portSpecs
+}
+
+// Compile builds the reachability graph of a snapshot.
+func Compile(s *model.Snapshot, opts evaluator.Options) (*Graph, error) {
+	if opts.IPBlockPods == "" {
+		opts.IPBlockPods = evaluator.IPBlockPodsMatch
+	}
+	if opts.Enforcement == "" {
+		opts.Enforcement = evaluator.EnforcementAuto
+	}
+	g := &Graph{snap: s, opts: opts}
+	g.enforced, g.EnforcementReason = evaluator.ResolveEnforcement(s, opts)
+	c := &compiler{g: g, peerKeys: map[string]int32{}, specKeys: map[string]int32{},
+		nsSelCache: map[string][]string{}, podSelCache: map[string][]int32{}}
+	c.collectSelectorInputs()
+	c.buildClasses()
+	c.indexNamespaces()
+	if err := c.applyPolicies(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+type compiler struct {
+	g *Graph
+	// readKeys are the label keys some pod selector reads.
+	readKeys []string
+	// usedNames are the named ports some policy uses.
+	usedNames map[string]bool
+
+	classByNS map[string][]int32
+	// nsLabelIndex maps "key=value" to the namespaces carrying it.
+	nsLabelIndex map[string][]string
+	nsNames      []string
+
+	peerKeys   map[string]int32
+	specKeys   map[string]int32
+	nsSelCache map[string][]string
+	// podSelCache maps "namespace|selector" to the matching classes.
+	podSelCache map[string][]int32
+}
+
+// collectSelectorInputs finds what class keys must distinguish: the label keys
+// pod selectors read, the port names policies use, the ipBlock boundaries.
+func (c *compiler) collectSelectorInputs() {
+	keys := map[string]bool{}
+	c.usedNames = map[string]bool{}
+	addSel := func(sel labels.Selector) {
+		if sel == nil {
+			return
+		}
+		reqs, _ := sel.Requirements()
+		for _, r := range reqs {
+			keys[r.Key()] = true
+		}
+	}
+	var blocks []*model.IPBlock
+	for _, p := range c.g.snap.Policies {
+		addSel(p.PodSelector)
+		for _, rules := range [][]model.Rule{p.Ingress, p.Egress} {
+			for _, r := range rules {
+				for _, peer := range r.Peers {
+					addSel(peer.PodSelector)
+					if peer.IPBlock != nil {
+						blocks = append(blocks, peer.IPBlock)
+					}
+				}
+				for _, port := range r.Ports {
+					if port.Port != nil && port.Port.Type == intstr.String {
+						c.usedNames[port.Port.StrVal] = true
+					}
+				}
+			}
+		}
+	}
+	for k := range keys {
+		c.readKeys = append(c.readKeys, k)
+	}
+	sort.Strings(c.readKeys)
+	c.g.atoms = newAtomTable(blocks)
+}
+
+// buildClasses assigns every pod to its class.
+func (c *compiler) buildClasses() {
+	g := c.g
+	g.pods = g.snap.Pods
+	g.podIndex = make(map[*model.Pod]int32, len(g.pods))
+	g.podClass = make([]int32, len(g.pods))
+	byKey := make(map[string]int32)
+	c.classByNS = map[string][]int32{}
+	var key []byte
+	for i, p := range g.pods {
+		g.podIndex[p] = int32(i)
+		if p.Terminated() {
+			// §2.12: finished pods take no part.
+			g.podClass[i] = -1
+			continue
+		}
+		key = c.classKey(key[:0], p)
+		id, ok := byKey[string(key)]
+		if !ok {
+			id = int32(len(g.classes))
+			byKey[string(key)] = id
+			cl := class{namespace: p.Namespace, rep: p, hostNetwork: p.HostNetwork, noIP: len(p.IPs) == 0}
+			for _, cp := range p.Ports {
+				if c.usedNames[cp.Name] {
+					cl.namedPorts = append(cl.namedPorts, cp)
+				}
+			}
+			g.classes = append(g.classes, cl)
+			c.classByNS[p.Namespace] = append(c.classByNS[p.Namespace], id)
+		}
+		g.podClass[i] = id
+		g.classes[id].pods = append(g.classes[id].pods, int32(i))
+	}
+}
+
+// classKey encodes everything that can make two pods be treated differently.
+func (c *compiler) classKey(b []byte, p *model.Pod) []byte {
+	b = append(b, p.Namespace...)
+	b = append(b, 0)
+	for _, k := range c.readKeys {
+		if v, ok := p.Labels[k]; ok {
+			b = append(b, k...)
+			b = append(b, '=')
+			b = append(b, v...)
+		}
+		b = append(b, 1)
+	}
+	b = append(b, 0)
+	for _, cp := range p.Ports {
+		if c.usedNames[cp.Name] {
+			b = append(b, cp.Name...)
+			b = append(b, '/')
+			b = append(b, cp.Protocol...)
+			b = strconv.AppendInt(b, int64(cp.Port), 10)
+			b = append(b, ',')
+		}
+	}
+	b = append(b, 0)
+	if p.HostNetwork {
+		// Host-network pods are their node: they differ per node (node-local
+		// traffic, node addresses in ipBlocks).
+		b = append(b, 'H')
+		b = append(b, p.NodeName...)
+	}
+	if p.Template {
+		b = append(b, 'T')
+	}
+	b = append(b, 0)
+	if c.g.ipBlocksSee(p) {
+		if len(p.IPs) == 0 {
+			b = append(b, 'N')
+		}
+		for _, ip := range p.IPs {
+			b = strconv.AppendInt(b, int64(c.g.atoms.atomOf(ip)), 10)
+			b = append(b, ',')
+		}
+	}
+	return b
+}
+
+// ipBlocksSee reports whether ipBlocks can match the pod's addresses (§2.8,
+// §2.11): host-network pods always (their address is the node's), other pods
+// unless --ipblock-pods=ignore.
+func (g *Graph) ipBlocksSee(p *model.Pod) bool {
+	return p.HostNetwork || g.opts.IPBlockPods != evaluator.IPBlockPodsIgnore
+}
+
+func (c *compiler) indexNamespaces() {
+	c.nsLabelIndex = map[string][]string{}
+	for _, ns := range c.g.snap.Namespaces {
+		c.nsNames = append(c.nsNames, ns.Name)
+		for k, v := range ns.Labels {
+			c.nsLabelIndex[k+"="+v] = append(c.nsLabelIndex[k+"="+v], ns.Name)
+		}
+	}
+}
+
+// applyPolicies marks isolated classes and gives them their rules.
+func (c *compiler) applyPolicies() error {
+	g := c.g
+	for _, p := range g.snap.Policies {
+		selected := c.selectPods(p.Namespace(), p.PodSelector)
+		if len(selected) == 0 {
+			continue
+		}
+		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
+			if !p.HasType(dir) {
+				continue
+			}
+			rules := p.Ingress
+			if dir == networkingv1.PolicyTypeEgress {
+				rules = p.Egress
+			}
+			refs := make([]ruleRef, 0, len(rules))
+			for _, r := range rules {
+				refs = append(refs, ruleRef{peers: c.peerSetOf(p, r.Peers), ports: c.portSpecOf(r.Ports)})
+			}
+			for _, cl := range selected {
+				k := &g.classes[cl]
+				// §2.1: selected by a policy with this type ⇒ isolated in this direction.
+				if dir == networkingv1.PolicyTypeIngress {
+					k.isolatedIn = true
+					k.inRules = append(k.inRules, refs...)
+				} else {
+					k.isolatedEg = true
+					k.egRules = append(k.egRules, refs...)
+				}
+			}
+		}
+	}
+	for i := range g.classes {
+		k := &g.classes[i]
+		k.inRules = dedupeRules(k.inRules)
+		k.egRules = dedupeRules(k.egRules)
+	}
+	return nil
+}
+
+func dedupeRules(rs []ruleRef) []ruleRef {
+	if len(rs) < 2 {
+		return rs
+	}
+	slices.SortFunc(rs, func(a, b ruleRef) int {
+		if a.peers != b.peers {
+			return int(a.peers - b.peers)
+		}
+		return int(a.ports - b.ports)
+	})
+	return slices.Compact(rs)
+}
+
+// selectPods returns the classes of a namespace that a pod selector matches.
+// Host-network pods are never selected (§2.11).
+func (c *compiler) selectPods(ns string, sel labels.Selector) []int32 {
+	key := ns + "|" + sel.String()
+	if got, ok := c.podSelCache[key]; ok {
+		return got
+	}
+	var out []int32
+	for _, id := range c.classByNS[ns] {
+		cl := &c.g.classes[id]
+		if !cl.hostNetwork && sel.Matches(cl.rep.Labels) {
+			out = append(out, id)
+		}
+	}
+	c.podSelCache[key] = out
+	return out
+}
+
+// selectNamespaces returns the namespaces a namespace selector matches, using
+// the label index for an equality requirement when there is one.
+func (c *compiler) selectNamespaces(sel labels.Selector) []string {
+	key := sel.String()
+	if got, ok := c.nsSelCache[key]; ok {
+		return got
+	}
+	candidates := c.nsNames
+	if reqs, ok := sel.Requirements(); ok {
+		for _, r := range reqs {
+			if (r.Operator() == selection.Equals || r.Operator() == selection.DoubleEquals || r.Operator() == selection.In) && r.Values().Len() == 1 {
+				candidates = c.nsLabelIndex[r.Key()+"="+r.Values().UnsortedList()[0]]
+				break
+			}
+		}
+	}
+	var out []string
+	for _, name := range candidates {
+		if sel.Matches(c.g.snap.Namespace(name).Labels) {
+			out = append(out, name)
+		}
+	}
+	c.nsSelCache[key] = out
+	return out
+}
+
+// peerSetOf returns the hash-consed peer set of a rule's from/to list.
+func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
+	// §2.5: an empty from/to matches every peer.
+	if len(peers) == 0 {
+		return c.internPeerSet("*", func() peerSet { return peerSet{all: true, allExternal: true} })
+	}
+	parts := make([]string, len(peers))
+	for i, peer := range peers {
+		parts[i] = peerKey(p, peer)
+	}
+	sort.Strings(parts)
+	parts = slices.Compact(parts)
+	return c.internPeerSet(strings.Join(parts, "\n"), func() peerSet {
+		var ps peerSet
+		var classes []int32
+		for _, peer := range peers {
+			if peer.IPBlock != nil {
+				ps.blocks = append(ps.blocks, peer.IPBlock)
+				classes = append(classes, c.classesInBlock(peer.IPBlock)...)
+				continue
+			}
+			// §2.6: podSelector alone → the policy's namespace; namespaceSelector → the
+			// matching namespaces; both → AND.
+			namespaces := []string{p.Namespace()}
+			if peer.NamespaceSelector != nil {
+				namespaces = c.selectNamespaces(peer.NamespaceSelector)
+			}
+			sel := peer.PodSelector
+			if sel == nil {
+				sel = labels.Everything()
+			}
+			for _, ns := range namespaces {
+				classes = append(classes, c.selectPods(ns, sel)...)
+			}
+		}
+		ps.setClasses(classes, len(c.g.classes))
+		return ps
+	})
+}
+
+func peerKey(p *model.NetworkPolicy, peer model.Peer) string {
+	if peer.IPBlock != nil {
+		return "ip:" + blockString(peer.IPBlock)
+	}
+	ns := "ns=" + p.Namespace()
+	if peer.NamespaceSelector != nil {
+		ns = "nssel=" + peer.NamespaceSelector.String()
+	}
+	pod := "*"
+	if peer.PodSelector != nil {
+		pod = peer.PodSelector.String()
+	}
+	return "sel:" + ns + "|" + pod
+}
+
+func blockString(b *model.IPBlock) string {
+	var sb strings.Builder
+	sb.WriteString(b.CIDR.String())
+	for _, e := range b.Except {
+		sb.WriteString("-")
+		sb.WriteString(e.String())
+	}
+	return sb.String()
+}
+
+func (c *compiler) internPeerSet(key string, build func() peerSet) int32 {
+	if id, ok := c.peerKeys[key]; ok {
+		return id
+	}
+	id := int32(len(c.g.peerSets))
+	c.g.peerSets = append(c.g.peerSets, build())
+	c.peerKeys[key] = id
+	return id
+}
+
+// classesInBlock returns the classes whose pods an ipBlock matches (§2.8).
+func (c *compiler) classesInBlock(b *model.IPBlock) []int32 {
+	var out []int32
+	for id := range c.g.classes {
+		cl := &c.g.classes[id]
+		if cl.noIP || !c.g.ipBlocksSee(cl.rep) {
+			continue
+		}
+		for _, ip := range cl.rep.IPs {
+			if inBlock(b, ip) {
+				out = append(out, int32(id))
+				break
+			}
+		}
+	}
+	return out
+}
+
+func inBlock(b *model.IPBlock, a netip.Addr) bool {
+	if !b.CIDR.Contains(a) {
+		return false
+	}
+	for _, ex := range b.Except {
+		if ex.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// portSpecOf returns the hash-consed port spec of a rule's ports.
+func (c *compiler) portSpecOf(ports []networkingv1.NetworkPolicyPort) int32 {
+	key := "*"
+	if len(ports) > 0 {
+		parts := make([]string, len(ports))
+		for i, pp := range ports {
+			proto := "TCP"
+			if pp.Protocol != nil {
+				proto = string(*pp.Protocol)
+			}
+			end := ""
+			if pp.EndPort != nil {
+				end = fmt.Sprintf("-%d", *pp.EndPort)
+			}
+			port := "*"
+			if pp.Port != nil {
+				port = pp.Port.String()
+			}
+			parts[i] = proto + "/" + port + end
+		}
+		sort.Strings(parts)
+		key = strings.Join(parts, ",")
+	}
+	if id, ok := c.specKeys[key]; ok {
+		return id
+	}
+	id := int32(len(c.g.portSpecs))
+	c.g.portSpecs = append(c.g.portSpecs, newPortSpec(ports))
+	c.specKeys[key] = id
+	return id
+}

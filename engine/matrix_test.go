@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/model"
+	"github.com/netreach/netreach/model/modeltest"
+)
+
+// TestMatrixMatchesPairQueries checks the streamed matrix at every level against
+// AllowedPorts on every pod pair (which the agreement test ties to the
+// evaluator): pod edges exactly, workload and namespace edges as unions.
+func TestMatrixMatchesPairQueries(t *testing.T) {
+	for seed := uint64(0); seed < 150; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, level := range []Level{LevelPod, LevelWorkload, LevelNamespace} {
+			m := g.Matrix(level, nil)
+			got := map[[2]string]evaluator.PortSet{}
+			prev := [2]string{}
+			if err := m.Edges(func(e Edge) error {
+				k := [2]string{e.Src, e.Dst}
+				if k[0] < prev[0] || k[0] == prev[0] && k[1] <= prev[1] {
+					t.Fatalf("seed %d %s: edges out of order: %v after %v", seed, level, k, prev)
+				}
+				prev = k
+				if e.Ports.Empty() {
+					t.Fatalf("seed %d %s: empty edge %v", seed, level, k)
+				}
+				got[k] = e.Ports
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want := map[[2]string]evaluator.PortSet{}
+			id := func(p *model.Pod) string {
+				switch level {
+				case LevelWorkload:
+					if p.Workload != nil {
+						return p.Workload.ID()
+					}
+					return p.Namespace + "/Pod/" + p.Name
+				case LevelNamespace:
+					return p.Namespace
+				}
+				return p.ID()
+			}
+			for _, a := range r.Snapshot.Pods {
+				for _, b := range r.Snapshot.Pods {
+					if a == b || a.Terminated() || b.Terminated() || id(a) == id(b) {
+						continue
+					}
+					ea, _ := g.PodEndpoint(a)
+					eb, _ := g.PodEndpoint(b)
+					p := g.AllowedPorts(ea, eb)
+					if p.Empty() {
+						continue
+					}
+					k := [2]string{id(a), id(b)}
+					if cur, ok := want[k]; ok {
+						p = cur.Union(p)
+					}
+					want[k] = p
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("seed %d %s: %d edges, want %d\n%s", seed, level, len(got), len(want), r.Manifests)
+			}
+			for k, w := range want {
+				if !got[k].Equal(w) {
+					t.Fatalf("seed %d %s: edge %v has %s, want %s\n%s", seed, level, k, got[k], w, r.Manifests)
+				}
+			}
+		}
+	}
+}
+
+// TestNetworkEdgesMatchAddressQueries checks edges to and from single-address
+// networks against AllowedPorts for that address.
+func TestNetworkEdgesMatchAddressQueries(t *testing.T) {
+	for seed := uint64(0); seed < 150; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nets []*model.Network
+		for i, a := range r.External {
+			ip := netip.MustParseAddr(a)
+			nets = append(nets, &model.Network{Name: fmt.Sprintf("n%d", i), Type: model.NetworkCustom,
+				CIDRs: []netip.Prefix{netip.PrefixFrom(ip, ip.BitLen())}})
+		}
+		got := map[[2]string]evaluator.PortSet{}
+		if err := g.Matrix(LevelPod, nets).Edges(func(e Edge) error {
+			if strings.HasPrefix(e.Src, "net:") || strings.HasPrefix(e.Dst, "net:") {
+				got[[2]string{e.Src, e.Dst}] = e.Ports
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Snapshot.Pods {
+			if p.Terminated() {
+				continue
+			}
+			ep, _ := g.PodEndpoint(p)
+			for i, n := range nets {
+				ip := g.IPEndpoint(netip.MustParseAddr(r.External[i]))
+				out, in := g.AllowedPorts(ep, ip), g.AllowedPorts(ip, ep)
+				if k := [2]string{p.ID(), n.ID()}; !got[k].Equal(out) {
+					t.Fatalf("seed %d: %v has %s, want %s\n%s", seed, k, got[k], out, r.Manifests)
+				}
+				if k := [2]string{n.ID(), p.ID()}; !got[k].Equal(in) {
+					t.Fatalf("seed %d: %v has %s, want %s\n%s", seed, k, got[k], in, r.Manifests)
+				}
+			}
+		}
+	}
+}

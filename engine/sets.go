@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"math/bits"
+	"net/netip"
+	"slices"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/model"
+)
+
+// peerSet is the set of endpoints a rule's from/to list matches: classes of pods,
+// and addresses outside the pods. Sets are shared by every class whose rules
+// name the same peers.
+type peerSet struct {
+	// all is true when every class matches (an empty from/to).
+	all bool
+	// classes is the sorted member list when the set is small; bits is a bitmap
+	// over class ids when it is large. Exactly one is used.
+	classes []int32
+	bits    []uint64
+	// allExternal is true when every address outside the pods matches;
+	// otherwise blocks lists the ipBlocks that external addresses may match.
+	allExternal bool
+	blocks      []*model.IPBlock
+}
+
+// setClasses stores a member list, choosing the list or the bitmap form.
+func (p *peerSet) setClasses(ids []int32, universe int) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > 0 && len(ids) == universe {
+		p.all = true
+		return
+	}
+	// A bitmap costs universe/8 bytes, a list 4 bytes per member.
+	if len(ids)*32 > universe && universe > 256 {
+		p.bits = make([]uint64, (universe+63)/64)
+		for _, id := range ids {
+			p.bits[id/64] |= 1 << (uint(id) % 64)
+		}
+		return
+	}
+	p.classes = slices.Clip(ids)
+}
+
+func (p *peerSet) hasClass(id int32) bool {
+	switch {
+	case p.all:
+		return true
+	case p.bits != nil:
+		return p.bits[id/64]&(1<<(uint(id)%64)) != 0
+	}
+	i := sort.Search(len(p.classes), func(i int) bool { return p.classes[i] >= id })
+	return i < len(p.classes) && p.classes[i] == id
+}
+
+// forEachClass calls f for every member class, in increasing order.
+func (p *peerSet) forEachClass(universe int, f func(int32)) {
+	switch {
+	case p.all:
+		for i := 0; i < universe; i++ {
+			f(int32(i))
+		}
+	case p.bits != nil:
+		for w, word := range p.bits {
+			for word != 0 {
+				b := bits.TrailingZeros64(word)
+				f(int32(w*64 + b))
+				word &= word - 1
+			}
+		}
+	default:
+		for _, id := range p.classes {
+			f(id)
+		}
+	}
+}
+
+// matchesIP reports whether an address outside the pods is a peer.
+func (p *peerSet) matchesIP(ip netip.Addr) bool {
+	if p.allExternal {
+		return true
+	}
+	for _, b := range p.blocks {
+		if inBlock(b, ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// portSpec is a rule's port list, split into the numeric part (the same for
+// every destination) and named ports (resolved per destination class, §2.9).
+type portSpec struct {
+	numeric evaluator.PortSet
+	named   []namedPort
+}
+
+type namedPort struct {
+	name  string
+	proto corev1.Protocol
+}
+
+func newPortSpec(ports []networkingv1.NetworkPolicyPort) portSpec {
+	// §2.5: no ports means every port of every protocol.
+	if len(ports) == 0 {
+		return portSpec{numeric: evaluator.AllPorts(evaluator.Protocols...)}
+	}
+	s := portSpec{numeric: evaluator.PortSet{}}
+	for _, pp := range ports {
+		proto := corev1.ProtocolTCP
+		if pp.Protocol != nil {
+			proto = *pp.Protocol
+		}
+		switch {
+		case pp.Port == nil:
+			s.numeric = s.numeric.Union(evaluator.AllPorts(proto))
+		case pp.Port.Type == intstr.Int:
+			end := pp.Port.IntVal
+			if pp.EndPort != nil {
+				end = *pp.EndPort
+			}
+			s.numeric = s.numeric.Union(evaluator.SinglePort(proto, pp.Port.IntVal, end))
+		default:
+			s.named = append(s.named, namedPort{name: pp.Port.StrVal, proto: proto})
+		}
+	}
+	return s
+}
+
+// allows reports whether the spec admits proto/port towards a destination whose
+// named ports are dst (nil for an address outside the pods).
+func (s *portSpec) allows(dst []model.ContainerPort, proto corev1.Protocol, port int32) bool {
+	if s.numeric.Contains(proto, port) {
+		return true
+	}
+	for _, n := range s.named {
+		if n.proto != proto {
+			continue
+		}
+		for _, cp := range dst {
+			if cp.Name == n.name && cp.Protocol == proto && cp.Port == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// portsFor is the port set the spec admits towards a destination.
+func (s *portSpec) portsFor(dst []model.ContainerPort) evaluator.PortSet {
+	if len(s.named) == 0 {
+		return s.numeric
+	}
+	out := s.numeric
+	for _, n := range s.named {
+		for _, cp := range dst {
+			if cp.Name == n.name && cp.Protocol == n.proto {
+				out = out.Union(evaluator.SinglePort(n.proto, cp.Port, cp.Port))
+			}
+		}
+	}
+	return out
+}
+
+// atomTable cuts the address space at the boundaries of every ipBlock, so that
+// two addresses in one atom match the same ipBlocks.
+type atomTable struct {
+	bounds []netip.Addr // sorted; atom i is [bounds[i], bounds[i+1])
+}
+
+func newAtomTable(blocks []*model.IPBlock) atomTable {
+	var b []netip.Addr
+	add := func(p netip.Prefix) {
+		b = append(b, p.Masked().Addr())
+		if next := lastAddr(p).Next(); next.IsValid() {
+			b = append(b, next)
+		}
+	}
+	for _, blk := range blocks {
+		add(blk.CIDR)
+		for _, e := range blk.Except {
+			add(e)
+		}
+	}
+	slices.SortFunc(b, func(x, y netip.Addr) int { return x.Compare(y) })
+	return atomTable{bounds: slices.Compact(b)}
+}
+
+// atomOf returns the index of the atom holding ip (-1 below every boundary).
+func (t *atomTable) atomOf(ip netip.Addr) int {
+	i := sort.Search(len(t.bounds), func(i int) bool { return t.bounds[i].Compare(ip) > 0 })
+	return i - 1
+}
+
+// lastAddr is the highest address of a prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	b := a.AsSlice()
+	bitsLen := len(b) * 8
+	for i := p.Bits(); i < bitsLen; i++ {
+		b[i/8] |= 1 << (7 - uint(i%8))
+	}
+	out, _ := netip.AddrFromSlice(b)
+	if a.Is4() {
+		return out.Unmap()
+	}
+	return out
+}
