@@ -130,3 +130,46 @@ func TestNetworkEdgesMatchAddressQueries(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsMatchPairCounts(t *testing.T) {
+	for seed := uint64(0); seed < 150; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opts := range []evaluator.Options{evaluator.DefaultOptions(), {Enforcement: evaluator.EnforcementNone}} {
+			g, err := Compile(r.Snapshot, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pairs int64
+			var isoIn, isoEg int
+			for _, a := range r.Snapshot.Pods {
+				if a.Terminated() {
+					continue
+				}
+				ea, _ := g.PodEndpoint(a)
+				for _, b := range r.Snapshot.Pods {
+					if a == b || b.Terminated() {
+						continue
+					}
+					eb, _ := g.PodEndpoint(b)
+					if !g.AllowedPorts(ea, eb).Empty() {
+						pairs++
+					}
+				}
+				cl := g.classes[g.podClass[g.podIndex[a]]]
+				if cl.isolatedIn && !cl.hostNetwork {
+					isoIn++
+				}
+				if cl.isolatedEg && !cl.hostNetwork {
+					isoEg++
+				}
+			}
+			st := g.Stats()
+			if st.ReachablePairs != pairs || st.IsolatedIngress != isoIn || st.IsolatedEgress != isoEg {
+				t.Fatalf("seed %d (%s): stats %+v, want pairs %d, isolated %d/%d\n%s", seed, opts.Enforcement, st, pairs, isoIn, isoEg, r.Manifests)
+			}
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package engine
+
+// Stats are whole-cluster aggregates, computed from the classes without
+// enumerating pod pairs.
+type Stats struct {
+	// Pods counts the pods that take part (finished pods excluded).
+	Pods int
+	// Classes counts the pod equivalence classes.
+	Classes int
+	// PeerSets counts the distinct rule peer sets.
+	PeerSets int
+	// IsolatedIngress and IsolatedEgress count the pods some policy isolates.
+	IsolatedIngress, IsolatedEgress int
+	// ReachablePairs counts ordered pairs of distinct pods where the first may
+	// open a connection to the second on at least one port.
+	ReachablePairs int64
+}
+
+// Stats computes the aggregates. Sources with open egress cost the number of
+// isolated classes that admit them (through the inverse index), not a scan of
+// every class; sources with isolated egress cost the size of their peer sets.
+func (g *Graph) Stats() Stats {
+	st := Stats{Classes: len(g.classes), PeerSets: len(g.peerSets)}
+	g.buildInverse()
+	openPods := int64(0)
+	for _, cd := range g.openIn {
+		openPods += int64(len(g.classes[cd].pods))
+	}
+	for cs := range g.classes {
+		cl := &g.classes[cs]
+		n := int64(len(cl.pods))
+		st.Pods += int(n)
+		if cl.isolatedIn && !cl.hostNetwork {
+			st.IsolatedIngress += int(n)
+		}
+		if cl.isolatedEg && !cl.hostNetwork {
+			st.IsolatedEgress += int(n)
+		}
+		var reach int64
+		self := false
+		switch {
+		case !g.enforced:
+			continue // counted below
+		case cl.hostNetwork || !cl.isolatedEg:
+			reach = openPods
+			self = !cl.isolatedIn || cl.hostNetwork
+			for _, cd := range g.admitters(int32(cs)) {
+				if !g.ingressFromClass(cd, int32(cs)).Empty() {
+					reach += int64(len(g.classes[cd].pods))
+					if cd == int32(cs) {
+						self = true
+					}
+				}
+			}
+		default:
+			for cd := range g.row(int32(cs)) {
+				reach += int64(len(g.classes[cd].pods))
+				if cd == int32(cs) {
+					self = true
+				}
+			}
+		}
+		st.ReachablePairs += n * reach
+		if self {
+			st.ReachablePairs -= n // a pod and itself is not a pair
+		}
+	}
+	if !g.enforced {
+		// Every ordered pair of active pods.
+		p := int64(st.Pods)
+		st.ReachablePairs = p * (p - 1)
+		return st
+	}
+	// §2.10: host-network pods reach the isolated pods of their own node even
+	// when no rule admits them.
+	m := &Matrix{g: g}
+	rows := map[int32]classRow{}
+	m.forNodeLocal(func(src, dst int32) {
+		cs := g.podClass[src]
+		row, ok := rows[cs]
+		if !ok {
+			row = g.row(cs)
+			rows[cs] = row
+		}
+		if _, allowed := row[g.podClass[dst]]; !allowed {
+			st.ReachablePairs++
+		}
+	})
+	return st
+}
