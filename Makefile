@@ -4,7 +4,7 @@
 GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 20s
-BENCHTIME ?= 1x
+BENCHTIME ?= 1s
 BIN       := bin/netreach
 
 .PHONY: all build test lint fmt-check vet staticcheck unit fuzz bench demo clean
@@ -48,7 +48,7 @@ bench:
 
 ## demo: the main job on the bundled demo snapshot.
 demo:
-	$(GO) run ./cmd/netreach snapshot
+	$(GO) run ./cmd/netreach matrix --level namespace
 
 clean:
 	rm -rf bin

@@ -56,6 +56,7 @@ type Matrix struct {
 	// groupOf maps a pod index to its node index at this level (-1: none).
 	groupOf []int32
 	nets    []*model.Network
+	netIDs  []string // node ids of nets: net:NAME, or ip:FIRST-LAST for ranges
 }
 
 // Matrix prepares the connectivity matrix at a level. Networks are the
@@ -96,6 +97,7 @@ func (g *Graph) Matrix(level Level, networks []*model.Network) *Matrix {
 		m.groupOf[i] = id
 	}
 	for _, net := range networks {
+		m.netIDs = append(m.netIDs, net.ID())
 		n := Node{ID: net.ID(), Kind: "Network", Name: net.Name, Type: net.Type}
 		for _, c := range net.CIDRs {
 			n.CIDRs = append(n.CIDRs, c.String())
@@ -291,7 +293,7 @@ func (m *Matrix) Edges(f func(Edge) error) error {
 // the matrix level.
 func (m *Matrix) nodeID(end int32) string {
 	if end < 0 {
-		return m.nets[-1-end].ID()
+		return m.netIDs[-1-end]
 	}
 	return m.Nodes[m.groupOf[end]].ID
 }

@@ -173,3 +173,61 @@ func TestStatsMatchPairCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestIPRanges checks that the ranges tile both address spaces, that every
+// address of a range is treated alike (its first and last address give the same
+// answers), and that range edges equal the answers for those addresses.
+func TestIPRanges(t *testing.T) {
+	for seed := uint64(0); seed < 60; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranges := g.IPRanges()
+		next := netip.IPv4Unspecified()
+		for i, rg := range ranges {
+			if rg.Range.From() != next {
+				t.Fatalf("seed %d: range %d starts at %s, want %s", seed, i, rg.Range.From(), next)
+			}
+			next = rg.Range.To().Next()
+			if rg.Range.To() == netip.MustParseAddr("255.255.255.255") {
+				next = netip.IPv6Unspecified()
+			}
+		}
+		if next.IsValid() {
+			t.Fatalf("seed %d: ranges end before the end of IPv6 (next %s)", seed, next)
+		}
+		got := map[[2]string]evaluator.PortSet{}
+		if err := g.Matrix(LevelPod, nil).WithIPRanges().Edges(func(e Edge) error {
+			if strings.HasPrefix(e.Src, "ip:") || strings.HasPrefix(e.Dst, "ip:") {
+				got[[2]string{e.Src, e.Dst}] = e.Ports
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range r.Snapshot.Pods {
+			if p.Terminated() {
+				continue
+			}
+			ep, _ := g.PodEndpoint(p)
+			for _, rg := range ranges {
+				first, last := g.IPEndpoint(rg.Range.From()), g.IPEndpoint(rg.Range.To())
+				out, in := g.AllowedPorts(ep, first), g.AllowedPorts(first, ep)
+				if !out.Equal(g.AllowedPorts(ep, last)) || !in.Equal(g.AllowedPorts(last, ep)) {
+					t.Fatalf("seed %d: %s is not uniform for %s", seed, rg.ID(), p.ID())
+				}
+				if k := [2]string{p.ID(), rg.ID()}; !got[k].Equal(out) {
+					t.Fatalf("seed %d: %v has %s, want %s", seed, k, got[k], out)
+				}
+				if k := [2]string{rg.ID(), p.ID()}; !got[k].Equal(in) {
+					t.Fatalf("seed %d: %v has %s, want %s", seed, k, got[k], in)
+				}
+			}
+		}
+	}
+}

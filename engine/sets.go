@@ -153,6 +153,21 @@ func (s *portSpec) allows(dst []model.ContainerPort, proto corev1.Protocol, port
 	return false
 }
 
+// nonEmptyFor reports whether the spec admits any port towards a destination.
+func (s *portSpec) nonEmptyFor(dst []model.ContainerPort) bool {
+	if !s.numeric.Empty() {
+		return true
+	}
+	for _, n := range s.named {
+		for _, cp := range dst {
+			if cp.Name == n.name && cp.Protocol == n.proto {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // portsFor is the port set the spec admits towards a destination.
 func (s *portSpec) portsFor(dst []model.ContainerPort) evaluator.PortSet {
 	if len(s.named) == 0 {

@@ -45,7 +45,7 @@ func (g *Graph) Stats() Stats {
 			reach = openPods
 			self = !cl.isolatedIn || cl.hostNetwork
 			for _, cd := range g.admitters(int32(cs)) {
-				if !g.ingressFromClass(cd, int32(cs)).Empty() {
+				if g.ingressAdmits(cd, int32(cs)) {
 					reach += int64(len(g.classes[cd].pods))
 					if cd == int32(cs) {
 						self = true
@@ -87,4 +87,16 @@ func (g *Graph) Stats() Stats {
 		}
 	})
 	return st
+}
+
+// ingressAdmits reports whether isolated class cd admits class cs on some port,
+// without building port sets.
+func (g *Graph) ingressAdmits(cd, cs int32) bool {
+	dst := &g.classes[cd]
+	for _, r := range dst.inRules {
+		if g.peerSets[r.peers].hasClass(cs) && g.portSpecs[r.ports].nonEmptyFor(dst.namedPorts) {
+			return true
+		}
+	}
+	return false
 }

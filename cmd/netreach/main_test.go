@@ -284,6 +284,7 @@ func TestMatrixGolden(t *testing.T) {
 		{"matrix-workload.csv", []string{"matrix", "--level", "workload", "-o", "csv"}},
 		{"matrix-namespace.json", []string{"matrix", "--level", "namespace", "-o", "json"}},
 		{"matrix-pod.json", []string{"matrix", "-o", "json"}},
+		{"matrix-namespace-ip-ranges.txt", []string{"matrix", "--level", "namespace", "--ip-ranges"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 func newMatrixCmd(g *globalOptions, s *streams) *cobra.Command {
 	var output, level string
+	var ipRanges bool
 	supported := []export.Format{export.Text, export.JSON, export.CSV, export.MD}
 	cmd := &cobra.Command{
 		Use:   "matrix",
@@ -17,7 +18,9 @@ func newMatrixCmd(g *globalOptions, s *streams) *cobra.Command {
 destination with the allowed ports per protocol (named ports already resolved).
 At workload and namespace level the ports of all pod pairs are merged. Edges to
 and from the catalogue networks of the input (--networks, or NetworkCatalog
-documents) are included. Self-edges are omitted; output is sorted by id.
+documents) are included; --ip-ranges adds the address space itself as ranges
+(ip:FIRST-LAST) with identical connectivity. Self-edges are omitted; output is
+sorted by id.
 
 Formats: text (aligned "src → dst : ports" lines), md (a Markdown table), csv
 (src,dst,tcp,udp,sctp) and json (the Matrix document of docs/schema).`,
@@ -37,10 +40,15 @@ Formats: text (aligned "src → dst : ports" lines), md (a Markdown table), csv
 			if err != nil {
 				return err
 			}
-			return export.WriteMatrix(s.out, graph.Matrix(lvl, graph.Snapshot().Networks), lvl, f)
+			m := graph.Matrix(lvl, graph.Snapshot().Networks)
+			if ipRanges {
+				m = m.WithIPRanges()
+			}
+			return export.WriteMatrix(s.out, m, lvl, f)
 		},
 	}
 	outputFlag(cmd, &output, export.Text, supported...)
 	cmd.Flags().StringVar(&level, "level", string(engine.LevelPod), "pod, workload or namespace")
+	cmd.Flags().BoolVar(&ipRanges, "ip-ranges", false, "add the exact address ranges outside the pods (ip:FIRST-LAST), cut at every ipBlock boundary and node address and merged where connectivity is identical")
 	return cmd
 }
