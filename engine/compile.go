@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
 )
@@ -46,6 +47,9 @@ type Graph struct {
 	admittedVia [][]int32 // peer set → isolated classes with an ingress rule naming it
 	memberOf    [][]int32 // class → peer sets (used by some ingress rule) containing it
 	allSets     []int32   // peer sets containing every class
+
+	// addrs is the sorted index of the pod addresses ipBlocks can match.
+	addrs []addrEntry
 }
 
 // class is a set of pods that every policy treats alike: same namespace, same
@@ -59,6 +63,10 @@ type class struct {
 	noIP        bool
 	// namedPorts are the rep's container ports whose names policies use.
 	namedPorts []model.ContainerPort
+	// blockIPs are the addresses ipBlocks are tested against (empty when
+	// ipBlocks cannot match the class's pods). All pods of a class match the
+	// same ipBlocks, so the representative's addresses stand for all.
+	blockIPs []netip.Addr
 
 	isolatedIn, isolatedEg bool
 	inRules, egRules       []ruleRef
@@ -81,9 +89,10 @@ func Compile(s *model.Snapshot, opts evaluator.Options) (*Graph, error) {
 	g := &Graph{snap: s, opts: opts}
 	g.enforced, g.EnforcementReason = evaluator.ResolveEnforcement(s, opts)
 	c := &compiler{g: g, peerKeys: map[string]int32{}, specKeys: map[string]int32{},
-		nsSelCache: map[string][]string{}, podSelCache: map[string][]int32{}}
+		nsSelCache: map[string][]string{}, podSelCache: map[string][]int32{}, nsSetCache: map[string]map[string]bool{}}
 	c.collectSelectorInputs()
 	c.buildClasses()
+	c.buildAddrIndex()
 	c.indexNamespaces()
 	if err := c.applyPolicies(); err != nil {
 		return nil, err
@@ -108,6 +117,9 @@ type compiler struct {
 	nsSelCache map[string][]string
 	// podSelCache maps "namespace|selector" to the matching classes.
 	podSelCache map[string][]int32
+	// classLabelIndex maps "key=value" to the classes carrying it.
+	classLabelIndex map[string][]int32
+	nsSetCache      map[string]map[string]bool
 }
 
 // collectSelectorInputs finds what class keys must distinguish: the label keys
@@ -223,7 +235,10 @@ func (c *compiler) classKey(b []byte, p *model.Pod) []byte {
 			b = append(b, 'N')
 		}
 		for _, ip := range p.IPs {
-			b = strconv.AppendInt(b, int64(c.g.atoms.atomOf(ip)), 10)
+			sig := c.g.atoms.signature(ip)
+			b = strconv.AppendUint(b, sig[0], 36)
+			b = append(b, '.')
+			b = strconv.AppendUint(b, sig[1], 36)
 			b = append(b, ',')
 		}
 	}
@@ -251,7 +266,7 @@ func (c *compiler) indexNamespaces() {
 func (c *compiler) applyPolicies() error {
 	g := c.g
 	for _, p := range g.snap.Policies {
-		selected := c.selectPods(p.Namespace(), p.PodSelector)
+		selected := c.selectPods(p.Namespace(), p.PodSelector, p.PodSelector.String())
 		if len(selected) == 0 {
 			continue
 		}
@@ -303,8 +318,8 @@ func dedupeRules(rs []ruleRef) []ruleRef {
 
 // selectPods returns the classes of a namespace that a pod selector matches.
 // Host-network pods are never selected (§2.11).
-func (c *compiler) selectPods(ns string, sel labels.Selector) []int32 {
-	key := ns + "|" + sel.String()
+func (c *compiler) selectPods(ns string, sel labels.Selector, selKey string) []int32 {
+	key := ns + "|" + selKey
 	if got, ok := c.podSelCache[key]; ok {
 		return got
 	}
@@ -319,6 +334,53 @@ func (c *compiler) selectPods(ns string, sel labels.Selector) []int32 {
 	return out
 }
 
+// namespaceSet returns the namespaces a namespace selector matched, as a set,
+// cached per selector.
+func (c *compiler) namespaceSet(sel labels.Selector, namespaces []string) map[string]bool {
+	key := sel.String()
+	if set, ok := c.nsSetCache[key]; ok {
+		return set
+	}
+	set := make(map[string]bool, len(namespaces))
+	for _, ns := range namespaces {
+		set[ns] = true
+	}
+	c.nsSetCache[key] = set
+	return set
+}
+
+// equalityRequirement returns a key=value that every object the selector
+// matches must carry, when there is one.
+func equalityRequirement(sel labels.Selector) (string, string, bool) {
+	reqs, ok := sel.Requirements()
+	if !ok {
+		return "", "", false
+	}
+	for _, r := range reqs {
+		op := r.Operator()
+		if (op == selection.Equals || op == selection.DoubleEquals || op == selection.In) && r.Values().Len() == 1 {
+			return r.Key(), r.Values().UnsortedList()[0], true
+		}
+	}
+	return "", "", false
+}
+
+// classesWithLabel returns the classes whose pods carry key=value, from an
+// index over the label keys selectors read, built on first use.
+func (c *compiler) classesWithLabel(key, value string) []int32 {
+	if c.classLabelIndex == nil {
+		c.classLabelIndex = map[string][]int32{}
+		for id := range c.g.classes {
+			for _, k := range c.readKeys {
+				if v, ok := c.g.classes[id].rep.Labels[k]; ok {
+					c.classLabelIndex[k+"="+v] = append(c.classLabelIndex[k+"="+v], int32(id))
+				}
+			}
+		}
+	}
+	return c.classLabelIndex[key+"="+value]
+}
+
 // selectNamespaces returns the namespaces a namespace selector matches, using
 // the label index for an equality requirement when there is one.
 func (c *compiler) selectNamespaces(sel labels.Selector) []string {
@@ -327,13 +389,8 @@ func (c *compiler) selectNamespaces(sel labels.Selector) []string {
 		return got
 	}
 	candidates := c.nsNames
-	if reqs, ok := sel.Requirements(); ok {
-		for _, r := range reqs {
-			if (r.Operator() == selection.Equals || r.Operator() == selection.DoubleEquals || r.Operator() == selection.In) && r.Values().Len() == 1 {
-				candidates = c.nsLabelIndex[r.Key()+"="+r.Values().UnsortedList()[0]]
-				break
-			}
-		}
+	if k, v, ok := equalityRequirement(sel); ok {
+		candidates = c.nsLabelIndex[k+"="+v]
 	}
 	var out []string
 	for _, name := range candidates {
@@ -362,8 +419,9 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 		var classes []int32
 		for _, peer := range peers {
 			if peer.IPBlock != nil {
+				// Pods in the block are found when asked (inPeerSet, eachPeerClass):
+				// materialising them would copy most classes into every such set.
 				ps.blocks = append(ps.blocks, peer.IPBlock)
-				classes = append(classes, c.classesInBlock(peer.IPBlock)...)
 				continue
 			}
 			// §2.6: podSelector alone → the policy's namespace; namespaceSelector → the
@@ -376,8 +434,25 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 			if sel == nil {
 				sel = labels.Everything()
 			}
+			selKey := sel.String()
+			inNamespaces := 0
 			for _, ns := range namespaces {
-				classes = append(classes, c.selectPods(ns, sel)...)
+				inNamespaces += len(c.classByNS[ns])
+			}
+			if k, v, ok := equalityRequirement(sel); ok && len(namespaces) > 1 && len(c.classesWithLabel(k, v)) < inNamespaces {
+				// Fewer classes carry the required label than live in the namespaces:
+				// start from those.
+				in := c.namespaceSet(peer.NamespaceSelector, namespaces)
+				for _, id := range c.classesWithLabel(k, v) {
+					cl := &c.g.classes[id]
+					if in[cl.namespace] && !cl.hostNetwork && sel.Matches(cl.rep.Labels) {
+						classes = append(classes, id)
+					}
+				}
+				continue
+			}
+			for _, ns := range namespaces {
+				classes = append(classes, c.selectPods(ns, sel, selKey)...)
 			}
 		}
 		ps.setClasses(classes, len(c.g.classes))
@@ -420,22 +495,33 @@ func (c *compiler) internPeerSet(key string, build func() peerSet) int32 {
 	return id
 }
 
-// classesInBlock returns the classes whose pods an ipBlock matches (§2.8).
-func (c *compiler) classesInBlock(b *model.IPBlock) []int32 {
-	var out []int32
-	for id := range c.g.classes {
-		cl := &c.g.classes[id]
-		if cl.noIP || !c.g.ipBlocksSee(cl.rep) {
+// addrEntry is one pod address and the class of its pod.
+type addrEntry struct {
+	ip    netip.Addr
+	class int32
+}
+
+// buildAddrIndex sorts the addresses that ipBlocks can match (§2.8, §2.11, §2.12:
+// none for pods without IPs, none for ordinary pods under --ipblock-pods=ignore)
+// and gives each class the addresses ipBlocks are tested against.
+func (c *compiler) buildAddrIndex() {
+	g := c.g
+	for i, p := range g.pods {
+		cl := g.podClass[i]
+		if cl < 0 || !g.ipBlocksSee(p) {
 			continue
 		}
-		for _, ip := range cl.rep.IPs {
-			if inBlock(b, ip) {
-				out = append(out, int32(id))
-				break
-			}
+		for _, ip := range p.IPs {
+			g.addrs = append(g.addrs, addrEntry{ip: ip, class: cl})
 		}
 	}
-	return out
+	sort.Slice(g.addrs, func(i, j int) bool { return g.addrs[i].ip.Less(g.addrs[j].ip) })
+	for id := range g.classes {
+		cl := &g.classes[id]
+		if g.ipBlocksSee(cl.rep) {
+			cl.blockIPs = cl.rep.IPs
+		}
+	}
 }
 
 func inBlock(b *model.IPBlock, a netip.Addr) bool {

@@ -141,7 +141,7 @@ func (g *Graph) row(cs int32) classRow {
 	for _, r := range src.egRules {
 		ps := &g.peerSets[r.peers]
 		spec := &g.portSpecs[r.ports]
-		ps.forEachClass(len(g.classes), func(cd int32) {
+		g.eachPeerClass(ps, func(cd int32) {
 			p := spec.portsFor(g.classes[cd].namedPorts)
 			if cur, ok := candidates[cd]; ok {
 				p = cur.Union(p)
@@ -170,7 +170,7 @@ func (g *Graph) ingressFromClass(cd, cs int32) evaluator.PortSet {
 	dst := &g.classes[cd]
 	in := evaluator.PortSet{}
 	for _, r := range dst.inRules {
-		if g.peerSets[r.peers].hasClass(cs) {
+		if g.inPeerSet(&g.peerSets[r.peers], cs) {
 			in = in.Union(g.portSpecs[r.ports].portsFor(dst.namedPorts))
 		}
 	}
@@ -203,7 +203,7 @@ func (g *Graph) buildInverse() {
 				g.allSets = append(g.allSets, int32(ps))
 				continue
 			}
-			set.forEachClass(len(g.classes), func(c int32) { g.memberOf[c] = append(g.memberOf[c], int32(ps)) })
+			g.eachPeerClass(set, func(c int32) { g.memberOf[c] = append(g.memberOf[c], int32(ps)) })
 		}
 	})
 }

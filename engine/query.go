@@ -94,7 +94,7 @@ func (g *Graph) egressAllows(src, dst Endpoint, proto corev1.Protocol, port int3
 			continue
 		}
 		cd := g.podClass[dst.pod]
-		if ps.hasClass(cd) && spec.allows(g.classes[cd].namedPorts, proto, port) {
+		if g.inPeerSet(ps, cd) && spec.allows(g.classes[cd].namedPorts, proto, port) {
 			return true
 		}
 	}
@@ -124,7 +124,7 @@ func (g *Graph) ingressAllows(src, dst Endpoint, proto corev1.Protocol, port int
 			}
 			continue
 		}
-		if ps.hasClass(g.podClass[src.pod]) {
+		if g.inPeerSet(ps, g.podClass[src.pod]) {
 			return true
 		}
 	}
@@ -192,7 +192,7 @@ func (g *Graph) egressPorts(src, dst Endpoint) evaluator.PortSet {
 	}
 	for _, r := range cs.egRules {
 		ps := &g.peerSets[r.peers]
-		if cd >= 0 && ps.hasClass(cd) || cd < 0 && ps.matchesIP(dst.ip) {
+		if cd >= 0 && g.inPeerSet(ps, cd) || cd < 0 && ps.matchesIP(dst.ip) {
 			out = out.Union(g.portSpecs[r.ports].portsFor(dstPorts))
 		}
 	}
@@ -211,7 +211,7 @@ func (g *Graph) ingressPorts(src, dst Endpoint) evaluator.PortSet {
 	out := evaluator.PortSet{}
 	for _, r := range cd.inRules {
 		ps := &g.peerSets[r.peers]
-		if src.pod >= 0 && ps.hasClass(g.podClass[src.pod]) || src.pod < 0 && ps.matchesIP(src.ip) {
+		if src.pod >= 0 && g.inPeerSet(ps, g.podClass[src.pod]) || src.pod < 0 && ps.matchesIP(src.ip) {
 			out = out.Union(g.portSpecs[r.ports].portsFor(cd.namedPorts))
 		}
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"sort"
@@ -49,7 +50,8 @@ func (p *peerSet) setClasses(ids []int32, universe int) {
 	p.classes = slices.Clip(ids)
 }
 
-func (p *peerSet) hasClass(id int32) bool {
+// hasSelected reports whether a class is among the selector-matched members.
+func (p *peerSet) hasSelected(id int32) bool {
 	switch {
 	case p.all:
 		return true
@@ -60,13 +62,32 @@ func (p *peerSet) hasClass(id int32) bool {
 	return i < len(p.classes) && p.classes[i] == id
 }
 
-// forEachClass calls f for every member class, in increasing order.
-func (p *peerSet) forEachClass(universe int, f func(int32)) {
+// inPeerSet reports whether class id is a peer: selected, or with an address
+// in one of the set's ipBlocks.
+func (g *Graph) inPeerSet(p *peerSet, id int32) bool {
+	if p.hasSelected(id) {
+		return true
+	}
+	for _, b := range p.blocks {
+		for _, ip := range g.classes[id].blockIPs {
+			if inBlock(b, ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// eachPeerClass calls f for every member class of a peer set. A class may be
+// visited more than once (selected and in a block, or in two blocks).
+func (g *Graph) eachPeerClass(p *peerSet, f func(int32)) {
+	universe := len(g.classes)
 	switch {
 	case p.all:
 		for i := 0; i < universe; i++ {
 			f(int32(i))
 		}
+		return
 	case p.bits != nil:
 		for w, word := range p.bits {
 			for word != 0 {
@@ -78,6 +99,14 @@ func (p *peerSet) forEachClass(universe int, f func(int32)) {
 	default:
 		for _, id := range p.classes {
 			f(id)
+		}
+	}
+	for _, b := range p.blocks {
+		for _, r := range blockSet(b).Ranges() {
+			i := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.From()) >= 0 })
+			for ; i < len(g.addrs) && g.addrs[i].ip.Compare(r.To()) <= 0; i++ {
+				f(g.addrs[i].class)
+			}
 		}
 	}
 }
@@ -185,9 +214,15 @@ func (s *portSpec) portsFor(dst []model.ContainerPort) evaluator.PortSet {
 }
 
 // atomTable cuts the address space at the boundaries of every ipBlock, so that
-// two addresses in one atom match the same ipBlocks.
+// two addresses in one atom match the same ipBlocks. Atoms matched by exactly
+// the same set of ipBlocks share a signature, and pod classes are keyed by
+// signature rather than by atom: an ipBlock boundary only splits pods when it
+// actually puts them in different blocks.
 type atomTable struct {
 	bounds []netip.Addr // sorted; atom i is [bounds[i], bounds[i+1])
+	// sig is, per atom, a 128-bit hash of the set of distinct ipBlocks that
+	// contain it: the sum of random weights of those blocks (0 for none).
+	sig [][2]uint64
 }
 
 func newAtomTable(blocks []*model.IPBlock) atomTable {
@@ -198,20 +233,62 @@ func newAtomTable(blocks []*model.IPBlock) atomTable {
 			b = append(b, next)
 		}
 	}
+	seen := map[string]bool{}
+	var distinct []*model.IPBlock
 	for _, blk := range blocks {
+		if key := blockString(blk); !seen[key] {
+			seen[key] = true
+			distinct = append(distinct, blk)
+		}
 		add(blk.CIDR)
 		for _, e := range blk.Except {
 			add(e)
 		}
 	}
 	slices.SortFunc(b, func(x, y netip.Addr) int { return x.Compare(y) })
-	return atomTable{bounds: slices.Compact(b)}
+	t := atomTable{bounds: slices.Compact(b)}
+	// Difference arrays over atom indexes: a block adds its weight to the atoms
+	// of its cidr and takes it back from the atoms of each except.
+	diff := make([][2]uint64, len(t.bounds)+1)
+	r := rand.New(rand.NewPCG(0x6e657472, 0x65616368)) // fixed seed: deterministic classes
+	span := func(p netip.Prefix, w [2]uint64, sign uint64) {
+		lo := t.atomOf(p.Masked().Addr())
+		hi := t.atomOf(lastAddr(p)) + 1
+		diff[lo][0] += sign * w[0]
+		diff[lo][1] += sign * w[1]
+		diff[hi][0] -= sign * w[0]
+		diff[hi][1] -= sign * w[1]
+	}
+	for _, blk := range distinct {
+		w := [2]uint64{r.Uint64() | 1, r.Uint64() | 1}
+		span(blk.CIDR, w, 1)
+		for _, e := range blk.Except {
+			span(e, w, ^uint64(0)) // minus one: subtract the weight
+		}
+	}
+	t.sig = make([][2]uint64, len(t.bounds))
+	var acc [2]uint64
+	for i := range t.sig {
+		acc[0] += diff[i][0]
+		acc[1] += diff[i][1]
+		t.sig[i] = acc
+	}
+	return t
 }
 
 // atomOf returns the index of the atom holding ip (-1 below every boundary).
 func (t *atomTable) atomOf(ip netip.Addr) int {
 	i := sort.Search(len(t.bounds), func(i int) bool { return t.bounds[i].Compare(ip) > 0 })
 	return i - 1
+}
+
+// signature returns the ipBlock-membership signature of an address.
+func (t *atomTable) signature(ip netip.Addr) [2]uint64 {
+	i := t.atomOf(ip)
+	if i < 0 {
+		return [2]uint64{}
+	}
+	return t.sig[i]
 }
 
 // lastAddr is the highest address of a prefix.

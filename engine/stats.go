@@ -94,7 +94,7 @@ func (g *Graph) Stats() Stats {
 func (g *Graph) ingressAdmits(cd, cs int32) bool {
 	dst := &g.classes[cd]
 	for _, r := range dst.inRules {
-		if g.peerSets[r.peers].hasClass(cs) && g.portSpecs[r.ports].nonEmptyFor(dst.namedPorts) {
+		if g.inPeerSet(&g.peerSets[r.peers], cs) && g.portSpecs[r.ports].nonEmptyFor(dst.namedPorts) {
 			return true
 		}
 	}

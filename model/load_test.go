@@ -669,3 +669,14 @@ func TestLoadErrorListsEveryProblem(t *testing.T) {
 		t.Errorf("errors.As should reach the InputError: %v", ie)
 	}
 }
+
+func TestObjectsAreSortedByID(t *testing.T) {
+	s := mustLoad(t, map[string]string{"p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: yy, namespace: a-b}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: a}\n"})
+	var ids []string
+	for _, p := range s.Pods {
+		ids = append(ids, p.ID())
+	}
+	if diff := cmp.Diff([]string{"a-b/yy", "a/b", "a/x"}, ids); diff != "" {
+		t.Errorf("pods must be sorted by id string (-want +got):\n%s", diff)
+	}
+}

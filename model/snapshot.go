@@ -412,9 +412,27 @@ func (s *Snapshot) index() {
 	}
 }
 
+// nsNameLess orders namespaced objects by their id "namespace/name" as a string,
+// without building the strings, so that every list is sorted by id.
 func nsNameLess(ns1, n1, ns2, n2 string) bool {
-	if ns1 != ns2 {
-		return ns1 < ns2
+	at := func(ns, n string, i int) int {
+		switch {
+		case i < len(ns):
+			return int(ns[i])
+		case i == len(ns):
+			return '/'
+		case i-len(ns)-1 < len(n):
+			return int(n[i-len(ns)-1])
+		}
+		return -1
 	}
-	return n1 < n2
+	for i := 0; ; i++ {
+		a, b := at(ns1, n1, i), at(ns2, n2, i)
+		if a != b {
+			return a < b
+		}
+		if a < 0 {
+			return false
+		}
+	}
 }
