@@ -262,45 +262,118 @@ func (c *compiler) indexNamespaces() {
 	}
 }
 
-// applyPolicies marks isolated classes and gives them their rules.
+// applyPolicies marks isolated classes and gives them their rules. Classes
+// selected by exactly the same policies share one deduplicated rule list: when
+// thousands of policies select every pod (the OneNamespace shape), the rules
+// are gathered once for the group instead of once per class.
 func (c *compiler) applyPolicies() error {
 	g := c.g
-	for _, p := range g.snap.Policies {
-		selected := c.selectPods(p.Namespace(), p.PodSelector, p.PodSelector.String())
-		if len(selected) == 0 {
-			continue
+	// Policies with the same namespace and pod selector select the same classes;
+	// work per distinct selection, not per policy.
+	selIndex := map[string]int32{}
+	var selections [][]int32
+	selOf := make([]int32, len(g.snap.Policies))
+	for i, p := range g.snap.Policies {
+		key := p.Namespace() + "|" + p.PodSelector.String()
+		id, ok := selIndex[key]
+		if !ok {
+			id = int32(len(selections))
+			selIndex[key] = id
+			selections = append(selections, c.selectPods(p.Namespace(), p.PodSelector, p.PodSelector.String()))
 		}
-		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
-			if !p.HasType(dir) {
+		selOf[i] = id
+	}
+	for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
+		// Pass 1: a signature of the set of policies selecting each class: the
+		// sum of the policies' hashes, added through each distinct selection.
+		selHash := make([]uint64, len(selections))
+		for i, p := range g.snap.Policies {
+			if p.HasType(dir) {
+				selHash[selOf[i]] += splitmix(uint64(i) + 1)
+			}
+		}
+		sig := make([]uint64, len(g.classes))
+		selected := make([]bool, len(g.classes))
+		for sid, sel := range selections {
+			if selHash[sid] == 0 {
 				continue
 			}
-			rules := p.Ingress
-			if dir == networkingv1.PolicyTypeEgress {
-				rules = p.Egress
+			for _, cl := range sel {
+				sig[cl] += selHash[sid]
+				selected[cl] = true
 			}
-			refs := make([]ruleRef, 0, len(rules))
-			for _, r := range rules {
-				refs = append(refs, ruleRef{peers: c.peerSetOf(p, r.Peers), ports: c.portSpecOf(r.Ports)})
+		}
+		group := make([]int32, len(g.classes))
+		isRep := make([]bool, len(g.classes))
+		groupOf := map[uint64]int32{}
+		for cl := range sig {
+			if !selected[cl] {
+				group[cl] = -1
+				continue
 			}
-			for _, cl := range selected {
-				k := &g.classes[cl]
-				// §2.1: selected by a policy with this type ⇒ isolated in this direction.
-				if dir == networkingv1.PolicyTypeIngress {
-					k.isolatedIn = true
-					k.inRules = append(k.inRules, refs...)
-				} else {
-					k.isolatedEg = true
-					k.egRules = append(k.egRules, refs...)
+			gid, ok := groupOf[sig[cl]]
+			if !ok {
+				gid = int32(len(groupOf))
+				groupOf[sig[cl]] = gid
+				isRep[cl] = true
+			}
+			group[cl] = gid
+		}
+		// Pass 2: gather the rules of each group through its first class.
+		repsOf := make([][]int32, len(selections))
+		for sid, sel := range selections {
+			if selHash[sid] == 0 {
+				continue
+			}
+			for _, cl := range sel {
+				if isRep[cl] {
+					repsOf[sid] = append(repsOf[sid], cl)
 				}
 			}
 		}
-	}
-	for i := range g.classes {
-		k := &g.classes[i]
-		k.inRules = dedupeRules(k.inRules)
-		k.egRules = dedupeRules(k.egRules)
+		rules := make([][]ruleRef, len(groupOf))
+		for i, p := range g.snap.Policies {
+			reps := repsOf[selOf[i]]
+			if !p.HasType(dir) || len(reps) == 0 {
+				continue
+			}
+			list := p.Ingress
+			if dir == networkingv1.PolicyTypeEgress {
+				list = p.Egress
+			}
+			refs := make([]ruleRef, 0, len(list))
+			for _, r := range list {
+				refs = append(refs, ruleRef{peers: c.peerSetOf(p, r.Peers), ports: c.portSpecOf(r.Ports)})
+			}
+			for _, cl := range reps {
+				rules[group[cl]] = append(rules[group[cl]], refs...)
+			}
+		}
+		for i := range rules {
+			rules[i] = slices.Clip(dedupeRules(rules[i]))
+		}
+		for cl := range g.classes {
+			if group[cl] < 0 {
+				continue
+			}
+			k := &g.classes[cl]
+			// §2.1: selected by a policy with this type ⇒ isolated in this direction.
+			if dir == networkingv1.PolicyTypeIngress {
+				k.isolatedIn, k.inRules = true, rules[group[cl]]
+			} else {
+				k.isolatedEg, k.egRules = true, rules[group[cl]]
+			}
+		}
 	}
 	return nil
+}
+
+// splitmix is the SplitMix64 finaliser, a fast, well-mixing 64-bit hash.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }
 
 func dedupeRules(rs []ruleRef) []ruleRef {
@@ -323,10 +396,17 @@ func (c *compiler) selectPods(ns string, sel labels.Selector, selKey string) []i
 	if got, ok := c.podSelCache[key]; ok {
 		return got
 	}
+	candidates := c.classByNS[ns]
+	if k, v, ok := equalityRequirement(sel); ok {
+		// Start from the classes carrying the required label when they are fewer.
+		if withLabel := c.classesWithLabel(k, v); len(withLabel) < len(candidates) {
+			candidates = withLabel
+		}
+	}
 	var out []int32
-	for _, id := range c.classByNS[ns] {
+	for _, id := range candidates {
 		cl := &c.g.classes[id]
-		if !cl.hostNetwork && sel.Matches(cl.rep.Labels) {
+		if cl.namespace == ns && !cl.hostNetwork && sel.Matches(cl.rep.Labels) {
 			out = append(out, id)
 		}
 	}
