@@ -298,7 +298,13 @@ func cutFile(f inputFile, emit func(unit, []decoded)) {
 
 // cutJSONDocument splits a JSON List into its items so that they decode in parallel.
 func cutJSONDocument(d rawDoc, src Source, emit func(unit, []decoded)) {
-	h, err := scanHeader(d.data)
+	var h jsonHeader
+	var err error
+	if d.header != nil {
+		h = *d.header
+	} else {
+		h, err = scanHeader(d.data)
+	}
 	if err != nil || !h.hasItems || !strings.HasSuffix(h.kind, "List") {
 		emit(unit{src: src, data: d.data}, nil)
 		return

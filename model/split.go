@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // This file cuts input files into documents and List items without decoding them,
@@ -16,6 +17,8 @@ type rawDoc struct {
 	data []byte
 	line int // 1-based line of the document's first byte in its file
 	json bool
+	// header is the scanned top level of a JSON object document.
+	header *jsonHeader
 }
 
 // splitDocuments cuts a file into documents. A file whose first significant
@@ -57,12 +60,22 @@ func splitJSONStream(data []byte) ([]rawDoc, error) {
 		if start >= len(data) {
 			return docs, nil
 		}
-		end, err := skipValue(data, start)
+		// An object is scanned once: its end, and its header (kind, items).
+		var end int
+		var err error
+		var h *jsonHeader
+		if data[start] == '{' {
+			var hh jsonHeader
+			hh, end, err = scanObject(data, start, false)
+			h = &hh
+		} else {
+			end, err = skipValue(data, start)
+		}
 		if err != nil {
 			errLine := line + bytes.Count(data[start:min(len(data), max(start, end))], []byte{'\n'})
 			return docs, &syntaxError{line: errLine, msg: err.Error()}
 		}
-		docs = append(docs, rawDoc{data: data[start:end], line: line, json: true})
+		docs = append(docs, rawDoc{data: data[start:end], line: line, json: true, header: h})
 		line += bytes.Count(data[start:end], []byte{'\n'})
 		pos = end
 	}
@@ -336,19 +349,15 @@ func skipValue(b []byte, i int) (int, error) {
 }
 
 func skipString(b []byte, i int) (int, error) {
-	i++ // opening quote
-	for i < len(b) {
-		j := bytes.IndexAny(b[i:], "\"\\")
-		if j < 0 {
-			return len(b), errUnexpectedEnd
-		}
-		i += j
-		if b[i] == '"' {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '"':
 			return i + 1, nil
+		case '\\':
+			i++ // the escaped byte
 		}
-		i += 2 // backslash and the escaped byte
 	}
-	return i, errUnexpectedEnd
+	return len(b), errUnexpectedEnd
 }
 
 // jsonHeader holds the top-level fields of an object that decide how to decode it.
@@ -359,60 +368,73 @@ type jsonHeader struct {
 }
 
 // scanHeader reads the top-level "apiVersion", "kind" and "items" of a JSON object
-// without decoding anything else.
+// without decoding anything else. It stops as soon as it knows the object is
+// not a List, so that peeking at the kind of a large object costs little.
 func scanHeader(b []byte) (jsonHeader, error) {
-	var h jsonHeader
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return h, errors.New("expected a JSON object")
+		return jsonHeader{}, errors.New("expected a JSON object")
 	}
+	h, _, err := scanObject(b, i, true)
+	return h, err
+}
+
+// scanObject scans the object starting at b[i] and returns its header and end.
+// With stopEarly it returns (end unknown, 0) once apiVersion and a kind that
+// is not a List are both known.
+func scanObject(b []byte, i int, stopEarly bool) (jsonHeader, int, error) {
+	var h jsonHeader
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return h, nil
+		return h, i + 1, nil
 	}
+	haveAPI, haveKind := false, false
 	for {
 		i = skipSpace(b, i)
 		if i >= len(b) || b[i] != '"' {
-			return h, errors.New("malformed JSON object")
+			return h, i, errors.New("malformed JSON object")
 		}
 		ks := i
 		ke, err := skipString(b, i)
 		if err != nil {
-			return h, err
+			return h, ke, err
 		}
 		key := b[ks+1 : ke-1]
 		i = skipSpace(b, ke)
 		if i >= len(b) || b[i] != ':' {
-			return h, errors.New("malformed JSON object")
+			return h, i, errors.New("malformed JSON object")
 		}
 		vs := skipSpace(b, i+1)
 		ve, err := skipValue(b, vs)
 		if err != nil {
-			return h, err
+			return h, ve, err
 		}
 		switch string(key) {
 		case "kind":
-			h.kind = unquoteSimple(b[vs:ve])
+			h.kind, haveKind = unquoteSimple(b[vs:ve]), true
 		case "apiVersion":
-			h.apiVersion = unquoteSimple(b[vs:ve])
+			h.apiVersion, haveAPI = unquoteSimple(b[vs:ve]), true
 		case "items":
 			if vs < len(b) && b[vs] == '[' {
 				h.hasItems = true
 				h.items, err = splitArray(b[vs:ve])
 				if err != nil {
-					return h, err
+					return h, ve, err
 				}
 			}
 		}
+		if stopEarly && haveAPI && haveKind && !strings.HasSuffix(h.kind, "List") {
+			return h, 0, nil
+		}
 		i = skipSpace(b, ve)
 		if i >= len(b) {
-			return h, errUnexpectedEnd
+			return h, i, errUnexpectedEnd
 		}
 		if b[i] == '}' {
-			return h, nil
+			return h, i + 1, nil
 		}
 		if b[i] != ',' {
-			return h, errors.New("malformed JSON object")
+			return h, i, errors.New("malformed JSON object")
 		}
 		i++
 	}
