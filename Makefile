@@ -32,8 +32,10 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
-## fuzz: a short run of every fuzz target (FUZZTIME each).
+## fuzz: thousands of engine/evaluator agreement seeds, then a short run of
+## every fuzz target (FUZZTIME each).
 fuzz:
+	$(GO) test -count=1 -run '^TestEngineAgreesWithEvaluator$$' ./engine -seeds 3000
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
