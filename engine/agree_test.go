@@ -21,6 +21,17 @@ func TestEngineAgreesWithEvaluator(t *testing.T) {
 	}
 }
 
+// TestEngineAgreesInEveryRepresentation repeats the agreement check with every
+// selector peer kept lazy and every member list stored as a bitmap, forms that
+// the small generated snapshots would otherwise never reach.
+func TestEngineAgreesInEveryRepresentation(t *testing.T) {
+	defer func(l, b int) { lazyNamespaces, bitmapMinUniverse = l, b }(lazyNamespaces, bitmapMinUniverse)
+	lazyNamespaces, bitmapMinUniverse = 0, 0
+	for seed := uint64(1000); seed < 1100; seed++ {
+		checkAgreement(t, seed, seed%3 == 2)
+	}
+}
+
 // FuzzEngineAgreesWithEvaluator runs the same check on seeds chosen by the fuzzer.
 func FuzzEngineAgreesWithEvaluator(f *testing.F) {
 	f.Add(uint64(1), false)

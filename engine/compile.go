@@ -50,6 +50,8 @@ type Graph struct {
 
 	// addrs is the sorted index of the pod addresses ipBlocks can match.
 	addrs []addrEntry
+	// nsClasses lists the classes of each namespace, by namespace index.
+	nsClasses [][]int32
 }
 
 // class is a set of pods that every policy treats alike: same namespace, same
@@ -57,6 +59,7 @@ type Graph struct {
 // use, same ipBlock atoms, same host-network node, same template status.
 type class struct {
 	namespace   string
+	nsID        int32 // index of the namespace in the snapshot
 	rep         *model.Pod // any pod of the class; selectors see only projected labels
 	pods        []int32
 	hostNetwork bool
@@ -120,6 +123,9 @@ type compiler struct {
 	// classLabelIndex maps "key=value" to the classes carrying it.
 	classLabelIndex map[string][]int32
 	nsSetCache      map[string]map[string]bool
+	nsIDs           map[string]int32
+	// nsBitsCache holds the namespace bitmaps of lazy peer terms, per selector.
+	nsBitsCache map[string][]uint64
 }
 
 // collectSelectorInputs finds what class keys must distinguish: the label keys
@@ -170,6 +176,7 @@ func (c *compiler) buildClasses() {
 	g.podClass = make([]int32, len(g.pods))
 	byKey := make(map[string]int32)
 	c.classByNS = map[string][]int32{}
+	g.nsClasses = make([][]int32, len(g.snap.Namespaces))
 	var key []byte
 	for i, p := range g.pods {
 		g.podIndex[p] = int32(i)
@@ -183,7 +190,7 @@ func (c *compiler) buildClasses() {
 		if !ok {
 			id = int32(len(g.classes))
 			byKey[string(key)] = id
-			cl := class{namespace: p.Namespace, rep: p, hostNetwork: p.HostNetwork, noIP: len(p.IPs) == 0}
+			cl := class{namespace: p.Namespace, nsID: c.nsIndex(p.Namespace), rep: p, hostNetwork: p.HostNetwork, noIP: len(p.IPs) == 0}
 			for _, cp := range p.Ports {
 				if c.usedNames[cp.Name] {
 					cl.namedPorts = append(cl.namedPorts, cp)
@@ -191,10 +198,23 @@ func (c *compiler) buildClasses() {
 			}
 			g.classes = append(g.classes, cl)
 			c.classByNS[p.Namespace] = append(c.classByNS[p.Namespace], id)
+			g.nsClasses[cl.nsID] = append(g.nsClasses[cl.nsID], id)
 		}
 		g.podClass[i] = id
 		g.classes[id].pods = append(g.classes[id].pods, int32(i))
 	}
+}
+
+// nsIndex returns the index of a namespace in the snapshot (every pod's
+// namespace is there: the loader synthesizes missing ones).
+func (c *compiler) nsIndex(name string) int32 {
+	if c.nsIDs == nil {
+		c.nsIDs = make(map[string]int32, len(c.g.snap.Namespaces))
+		for i, ns := range c.g.snap.Namespaces {
+			c.nsIDs[ns.Name] = int32(i)
+		}
+	}
+	return c.nsIDs[name]
 }
 
 // classKey encodes everything that can make two pods be treated differently.
@@ -414,6 +434,41 @@ func (c *compiler) selectPods(ns string, sel labels.Selector, selKey string) []i
 	return out
 }
 
+// lazyNamespaces is the number of namespaces above which a selector peer is
+// kept as a lazy term rather than a class list (a variable so that tests can
+// drive every peer through either form).
+var lazyNamespaces = 16
+
+// namespaceBits returns the namespaces a namespace selector matched as a bitmap
+// over namespace indexes, cached per selector.
+func (c *compiler) namespaceBits(sel labels.Selector, namespaces []string) []uint64 {
+	key := "own:" + strings.Join(namespaces, ",") // a podSelector alone: the policy's namespace
+	if sel != nil {
+		key = sel.String()
+	}
+	if b, ok := c.nsBitsCache[key]; ok {
+		return b
+	}
+	b := make([]uint64, (len(c.g.snap.Namespaces)+63)/64)
+	for _, ns := range namespaces {
+		id := c.nsIndex(ns)
+		b[id/64] |= 1 << (uint(id) % 64)
+	}
+	if c.nsBitsCache == nil {
+		c.nsBitsCache = map[string][]uint64{}
+	}
+	c.nsBitsCache[key] = b
+	return b
+}
+
+func (c *compiler) nsIDList(namespaces []string) []int32 {
+	out := make([]int32, len(namespaces))
+	for i, ns := range namespaces {
+		out[i] = c.nsIndex(ns)
+	}
+	return out
+}
+
 // namespaceSet returns the namespaces a namespace selector matched, as a set,
 // cached per selector.
 func (c *compiler) namespaceSet(sel labels.Selector, namespaces []string) map[string]bool {
@@ -469,8 +524,22 @@ func (c *compiler) selectNamespaces(sel labels.Selector) []string {
 		return got
 	}
 	candidates := c.nsNames
-	if k, v, ok := equalityRequirement(sel); ok {
-		candidates = c.nsLabelIndex[k+"="+v]
+	// Start from the namespaces carrying one of the values that some Equals or
+	// In requirement demands, choosing the requirement with the fewest.
+	if reqs, ok := sel.Requirements(); ok {
+		for _, r := range reqs {
+			op := r.Operator()
+			if op != selection.Equals && op != selection.DoubleEquals && op != selection.In {
+				continue
+			}
+			var union []string
+			for _, v := range r.Values().UnsortedList() {
+				union = append(union, c.nsLabelIndex[r.Key()+"="+v]...)
+			}
+			if len(union) < len(candidates) {
+				candidates = union
+			}
+		}
 	}
 	var out []string
 	for _, name := range candidates {
@@ -478,6 +547,8 @@ func (c *compiler) selectNamespaces(sel labels.Selector) []string {
 			out = append(out, name)
 		}
 	}
+	sort.Strings(out)
+	out = slices.Compact(out) // a namespace can carry two of an In's values only once, but keep it safe
 	c.nsSelCache[key] = out
 	return out
 }
@@ -515,6 +586,14 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 				sel = labels.Everything()
 			}
 			selKey := sel.String()
+			if len(namespaces) > lazyNamespaces {
+				// A peer over many namespaces is kept as (namespaces, selector) and
+				// tested on demand: materialised, every such distinct peer would copy
+				// a large share of all classes.
+				ps.lazy = append(ps.lazy, lazyTerm{ns: c.namespaceBits(peer.NamespaceSelector, namespaces),
+					nsList: c.nsIDList(namespaces), sel: sel, everything: sel.Empty()})
+				continue
+			}
 			inNamespaces := 0
 			for _, ns := range namespaces {
 				inNamespaces += len(c.classByNS[ns])

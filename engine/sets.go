@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netreach/netreach/evaluator"
@@ -29,7 +30,26 @@ type peerSet struct {
 	// otherwise blocks lists the ipBlocks that external addresses may match.
 	allExternal bool
 	blocks      []*model.IPBlock
+	// lazy are selector peers over many namespaces, tested on demand.
+	lazy []lazyTerm
 }
+
+// lazyTerm is a selector peer kept unexpanded: the pods its pod selector
+// matches in the namespaces of a bitmap (never host-network pods, §2.11).
+type lazyTerm struct {
+	ns         []uint64 // bitmap over namespace indexes
+	nsList     []int32
+	sel        labels.Selector
+	everything bool
+}
+
+func (t *lazyTerm) has(cl *class) bool {
+	return t.ns[cl.nsID/64]&(1<<(uint(cl.nsID)%64)) != 0 && !cl.hostNetwork && (t.everything || t.sel.Matches(cl.rep.Labels))
+}
+
+// bitmapMinUniverse is the class count below which member lists are never
+// bitmaps (a variable so that tests can drive sets through both forms).
+var bitmapMinUniverse = 256
 
 // setClasses stores a member list, choosing the list or the bitmap form.
 func (p *peerSet) setClasses(ids []int32, universe int) {
@@ -40,7 +60,7 @@ func (p *peerSet) setClasses(ids []int32, universe int) {
 		return
 	}
 	// A bitmap costs universe/8 bytes, a list 4 bytes per member.
-	if len(ids)*32 > universe && universe > 256 {
+	if len(ids)*32 > universe && universe > bitmapMinUniverse {
 		p.bits = make([]uint64, (universe+63)/64)
 		for _, id := range ids {
 			p.bits[id/64] |= 1 << (uint(id) % 64)
@@ -68,8 +88,14 @@ func (g *Graph) inPeerSet(p *peerSet, id int32) bool {
 	if p.hasSelected(id) {
 		return true
 	}
+	cl := &g.classes[id]
+	for i := range p.lazy {
+		if p.lazy[i].has(cl) {
+			return true
+		}
+	}
 	for _, b := range p.blocks {
-		for _, ip := range g.classes[id].blockIPs {
+		for _, ip := range cl.blockIPs {
 			if inBlock(b, ip) {
 				return true
 			}
@@ -99,6 +125,16 @@ func (g *Graph) eachPeerClass(p *peerSet, f func(int32)) {
 	default:
 		for _, id := range p.classes {
 			f(id)
+		}
+	}
+	for i := range p.lazy {
+		t := &p.lazy[i]
+		for _, ns := range t.nsList {
+			for _, id := range g.nsClasses[ns] {
+				if t.has(&g.classes[id]) {
+					f(id)
+				}
+			}
 		}
 	}
 	for _, b := range p.blocks {
