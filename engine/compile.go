@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
 )
@@ -59,7 +58,7 @@ type Graph struct {
 // use, same ipBlock atoms, same host-network node, same template status.
 type class struct {
 	namespace   string
-	nsID        int32 // index of the namespace in the snapshot
+	nsID        int32      // index of the namespace in the snapshot
 	rep         *model.Pod // any pod of the class; selectors see only projected labels
 	pods        []int32
 	hostNetwork bool
