@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -264,13 +265,13 @@ func hasManifestExtension(name string) bool {
 // cutFile splits a file into decoding units and hands each to emit. Problems
 // found while cutting (malformed JSON) are handed over already decoded.
 func cutFile(f inputFile, emit func(unit, []decoded)) {
-	docs, err := splitDocuments(f.data)
-	for i, d := range docs {
+	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
+	if first := firstSignificant(data); first == '{' || first == '[' {
+		cutJSONStream(f.name, data, emit)
+		return
+	}
+	for i, d := range splitYAMLDocuments(data) {
 		src := Source{File: f.name, Doc: i + 1, Line: d.line}
-		if d.json {
-			cutJSONDocument(d, src, emit)
-			continue
-		}
 		if looksLikeYAMLList(d.data) {
 			if kind, items, ok := splitKubectlYAMLList(d.data, d.line); ok {
 				hint := ""
@@ -287,41 +288,124 @@ func cutFile(f inputFile, emit func(unit, []decoded)) {
 		}
 		emit(unit{src: src, data: d.data, yaml: true}, nil)
 	}
-	if err != nil {
-		src := Source{File: f.name, Doc: len(docs) + 1}
-		if se, ok := err.(*syntaxError); ok {
-			src.Line = se.line
+}
+
+// cutJSONStream cuts a stream of JSON values into units. The items of a List
+// are emitted as soon as the scanner passes them, so decoding starts while the
+// rest of a large file is still being cut.
+func cutJSONStream(name string, data []byte, emit func(unit, []decoded)) {
+	line, pos := 1, 0
+	for doc := 1; ; doc++ {
+		start := skipSpace(data, pos)
+		line += bytes.Count(data[pos:start], []byte{'\n'})
+		if start >= len(data) {
+			return
 		}
-		emit(unit{}, []decoded{{src: src, errs: []*InputError{{Source: src, Msg: "invalid JSON: " + err.Error()}}}})
+		src := Source{File: name, Doc: doc, Line: line}
+		var end int
+		var err error
+		if data[start] == '{' {
+			end, err = streamObject(data, start, src, emit)
+		} else {
+			end, err = skipValue(data, start)
+			if err == nil {
+				emit(unit{src: src, data: data[start:end]}, nil)
+			}
+		}
+		if err != nil {
+			errSrc := src
+			errSrc.Line = line + bytes.Count(data[start:min(len(data), max(start, end))], []byte{'\n'})
+			emit(unit{}, []decoded{{src: errSrc, errs: []*InputError{{Source: errSrc, Msg: "invalid JSON: " + err.Error()}}}})
+			return
+		}
+		line += bytes.Count(data[start:end], []byte{'\n'})
+		pos = end
 	}
 }
 
-// cutJSONDocument splits a JSON List into its items so that they decode in parallel.
-func cutJSONDocument(d rawDoc, src Source, emit func(unit, []decoded)) {
-	var h jsonHeader
-	var err error
-	if d.header != nil {
-		h = *d.header
-	} else {
-		h, err = scanHeader(d.data)
+// streamObject scans the JSON object at b[i]. When it is a List (its kind ends in
+// "List", or kubectl's apiVersion v1 with the kind still to come), each item is
+// emitted as a unit while scanning; otherwise the whole object is one unit.
+func streamObject(b []byte, i int, src Source, emit func(unit, []decoded)) (int, error) {
+	start := i
+	apiVersion, kind := "", ""
+	emitted := false
+	lineAt, linePos := src.Line, start // incremental line counting for items
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		emit(unit{src: src, data: b[start : i+1]}, nil)
+		return i + 1, nil
 	}
-	if err != nil || !h.hasItems || !strings.HasSuffix(h.kind, "List") {
-		emit(unit{src: src, data: d.data}, nil)
-		return
-	}
-	hint, hintAPI := "", ""
-	if h.kind != "List" {
-		hint, hintAPI = strings.TrimSuffix(h.kind, "List"), h.apiVersion
-	}
-	// Lines are counted incrementally from one item to the next.
-	line, prev := d.line, 0
-	for k, item := range h.items {
-		off := cap(d.data) - cap(item)
-		line += bytes.Count(d.data[prev:off], []byte{'\n'})
-		prev = off
-		s := src
-		s.Item, s.Line = k+1, line
-		emit(unit{src: s, data: item, kindHint: hint, apiVersionHint: hintAPI}, nil)
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return i, errors.New("malformed JSON object")
+		}
+		ks := i
+		ke, err := skipString(b, i)
+		if err != nil {
+			return ke, err
+		}
+		key := string(b[ks+1 : ke-1])
+		i = skipSpace(b, ke)
+		if i >= len(b) || b[i] != ':' {
+			return i, errors.New("malformed JSON object")
+		}
+		vs := skipSpace(b, i+1)
+		var ve int
+		listLike := strings.HasSuffix(kind, "List") || (kind == "" && apiVersion == "v1")
+		if key == "items" && listLike && vs < len(b) && b[vs] == '[' {
+			hint, hintAPI := "", ""
+			if kind != "" && kind != "List" {
+				hint, hintAPI = strings.TrimSuffix(kind, "List"), apiVersion
+			}
+			j := skipSpace(b, vs+1)
+			for n := 1; j < len(b) && b[j] != ']'; n++ {
+				e, err := skipValue(b, j)
+				if err != nil {
+					return e, err
+				}
+				lineAt += bytes.Count(b[linePos:j], []byte{'\n'})
+				linePos = j
+				s := src
+				s.Item, s.Line = n, lineAt
+				emit(unit{src: s, data: b[j:e], kindHint: hint, apiVersionHint: hintAPI}, nil)
+				j = skipSpace(b, e)
+				if j < len(b) && b[j] == ',' {
+					j = skipSpace(b, j+1)
+				}
+			}
+			if j >= len(b) {
+				return j, errUnexpectedEnd
+			}
+			ve = j + 1
+			emitted = true
+		} else {
+			ve, err = skipValue(b, vs)
+			if err != nil {
+				return ve, err
+			}
+			switch key {
+			case "kind":
+				kind = unquoteSimple(b[vs:ve])
+			case "apiVersion":
+				apiVersion = unquoteSimple(b[vs:ve])
+			}
+		}
+		i = skipSpace(b, ve)
+		if i >= len(b) {
+			return i, errUnexpectedEnd
+		}
+		if b[i] == '}' {
+			if !emitted {
+				emit(unit{src: src, data: b[start : i+1]}, nil)
+			}
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return i, errors.New("malformed JSON object")
+		}
+		i++
 	}
 }
 

@@ -12,25 +12,10 @@ import (
 // The JSON scanner below only finds where values start and end; encoding/json
 // still does all real decoding and validation of the bytes.
 
-// rawDoc is one document of a file, before decoding.
+// rawDoc is one YAML document of a file, before decoding.
 type rawDoc struct {
 	data []byte
 	line int // 1-based line of the document's first byte in its file
-	json bool
-	// header is the scanned top level of a JSON object document.
-	header *jsonHeader
-}
-
-// splitDocuments cuts a file into documents. A file whose first significant
-// byte is '{' or '[' is a stream of JSON values; anything else is YAML, cut at
-// "---" separator lines. Documents holding only comments and blank lines are
-// dropped, so document numbers count the documents a reader sees.
-func splitDocuments(data []byte) ([]rawDoc, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
-	if first := firstSignificant(data); first == '{' || first == '[' {
-		return splitJSONStream(data)
-	}
-	return splitYAMLDocuments(data), nil
 }
 
 // firstSignificant returns the first byte that is not white space, skipping YAML
@@ -50,45 +35,9 @@ func firstSignificant(data []byte) byte {
 	return 0
 }
 
-func splitJSONStream(data []byte) ([]rawDoc, error) {
-	var docs []rawDoc
-	line := 1
-	pos := 0
-	for {
-		start := skipSpace(data, pos)
-		line += bytes.Count(data[pos:start], []byte{'\n'})
-		if start >= len(data) {
-			return docs, nil
-		}
-		// An object is scanned once: its end, and its header (kind, items).
-		var end int
-		var err error
-		var h *jsonHeader
-		if data[start] == '{' {
-			var hh jsonHeader
-			hh, end, err = scanObject(data, start, false)
-			h = &hh
-		} else {
-			end, err = skipValue(data, start)
-		}
-		if err != nil {
-			errLine := line + bytes.Count(data[start:min(len(data), max(start, end))], []byte{'\n'})
-			return docs, &syntaxError{line: errLine, msg: err.Error()}
-		}
-		docs = append(docs, rawDoc{data: data[start:end], line: line, json: true, header: h})
-		line += bytes.Count(data[start:end], []byte{'\n'})
-		pos = end
-	}
-}
-
-// syntaxError is a malformed document at a known line.
-type syntaxError struct {
-	line int
-	msg  string
-}
-
-func (e *syntaxError) Error() string { return e.msg }
-
+// splitYAMLDocuments cuts YAML at "---" separator lines. Documents holding
+// only comments and blank lines are dropped, so document numbers count the
+// documents a reader sees.
 func splitYAMLDocuments(data []byte) []rawDoc {
 	var docs []rawDoc
 	start, startLine := 0, 1
