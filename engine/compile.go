@@ -124,7 +124,7 @@ type compiler struct {
 	nsSetCache      map[string]map[string]bool
 	nsIDs           map[string]int32
 	// nsBitsCache holds the namespace bitmaps of lazy peer terms, per selector.
-	nsBitsCache map[string][]uint64
+	nsBitsCache map[string]nsBits
 }
 
 // collectSelectorInputs finds what class keys must distinguish: the label keys
@@ -439,33 +439,34 @@ func (c *compiler) selectPods(ns string, sel labels.Selector, selKey string) []i
 var lazyNamespaces = 16
 
 // namespaceBits returns the namespaces a namespace selector matched as a bitmap
-// over namespace indexes, cached per selector.
-func (c *compiler) namespaceBits(sel labels.Selector, namespaces []string) []uint64 {
+// over namespace indexes and as a list of indexes, both cached per selector so
+// that every lazy term of that selector shares them.
+func (c *compiler) namespaceBits(sel labels.Selector, namespaces []string) ([]uint64, []int32) {
 	key := "own:" + strings.Join(namespaces, ",") // a podSelector alone: the policy's namespace
 	if sel != nil {
 		key = sel.String()
 	}
-	if b, ok := c.nsBitsCache[key]; ok {
-		return b
+	if e, ok := c.nsBitsCache[key]; ok {
+		return e.bits, e.ids
 	}
 	b := make([]uint64, (len(c.g.snap.Namespaces)+63)/64)
-	for _, ns := range namespaces {
+	ids := make([]int32, len(namespaces))
+	for i, ns := range namespaces {
 		id := c.nsIndex(ns)
+		ids[i] = id
 		b[id/64] |= 1 << (uint(id) % 64)
 	}
 	if c.nsBitsCache == nil {
-		c.nsBitsCache = map[string][]uint64{}
+		c.nsBitsCache = map[string]nsBits{}
 	}
-	c.nsBitsCache[key] = b
-	return b
+	c.nsBitsCache[key] = nsBits{bits: b, ids: ids}
+	return b, ids
 }
 
-func (c *compiler) nsIDList(namespaces []string) []int32 {
-	out := make([]int32, len(namespaces))
-	for i, ns := range namespaces {
-		out[i] = c.nsIndex(ns)
-	}
-	return out
+// nsBits is a cached namespace set of a lazy term.
+type nsBits struct {
+	bits []uint64
+	ids  []int32
 }
 
 // namespaceSet returns the namespaces a namespace selector matched, as a set,
@@ -589,8 +590,8 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 				// A peer over many namespaces is kept as (namespaces, selector) and
 				// tested on demand: materialised, every such distinct peer would copy
 				// a large share of all classes.
-				ps.lazy = append(ps.lazy, lazyTerm{ns: c.namespaceBits(peer.NamespaceSelector, namespaces),
-					nsList: c.nsIDList(namespaces), sel: sel, everything: sel.Empty()})
+				bits, ids := c.namespaceBits(peer.NamespaceSelector, namespaces)
+				ps.lazy = append(ps.lazy, lazyTerm{ns: bits, nsList: ids, sel: sel, everything: sel.Empty()})
 				continue
 			}
 			inNamespaces := 0
