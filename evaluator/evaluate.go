@@ -76,7 +76,7 @@ func queryPorts(q Query) PortSet {
 	}
 	out := PortSet{}
 	for _, p := range protos {
-		out[p] = []PortRange{{q.Port, q.Port}}
+		out = out.Union(SinglePort(p, q.Port, q.Port))
 	}
 	return out
 }

@@ -17,36 +17,64 @@ type PortRange struct {
 }
 
 // PortSet is a set of ports per protocol: sorted, merged, non-overlapping
-// ranges. A protocol without ranges has no port in the set.
-type PortSet map[corev1.Protocol][]PortRange
+// ranges. The zero value is the empty set. Port sets are values that are never
+// modified in place, so operations may share range slices between results.
+type PortSet struct {
+	r [3][]PortRange // TCP, UDP, SCTP
+}
+
+// protoIndex maps a protocol to its slot (-1 for an unknown protocol).
+func protoIndex(p corev1.Protocol) int {
+	switch p {
+	case corev1.ProtocolTCP:
+		return 0
+	case corev1.ProtocolUDP:
+		return 1
+	case corev1.ProtocolSCTP:
+		return 2
+	}
+	return -1
+}
+
+var fullRange = []PortRange{{1, 65535}}
 
 // AllPorts is every port (1-65535) of each protocol.
 func AllPorts(protocols ...corev1.Protocol) PortSet {
-	s := PortSet{}
+	var s PortSet
 	for _, p := range protocols {
-		s[p] = []PortRange{{1, 65535}}
+		if i := protoIndex(p); i >= 0 {
+			s.r[i] = fullRange
+		}
 	}
 	return s
 }
 
-// SinglePort is one port of one protocol.
+// SinglePort is the range from-to of one protocol.
 func SinglePort(p corev1.Protocol, from, to int32) PortSet {
-	return PortSet{p: {{from, to}}}
+	var s PortSet
+	if i := protoIndex(p); i >= 0 {
+		s.r[i] = []PortRange{{from, to}}
+	}
+	return s
+}
+
+// Ranges returns the ranges of one protocol (nil when it has none). The slice
+// must not be modified.
+func (s PortSet) Ranges(p corev1.Protocol) []PortRange {
+	if i := protoIndex(p); i >= 0 {
+		return s.r[i]
+	}
+	return nil
 }
 
 // Empty reports whether the set has no port.
 func (s PortSet) Empty() bool {
-	for _, r := range s {
-		if len(r) > 0 {
-			return false
-		}
-	}
-	return true
+	return len(s.r[0]) == 0 && len(s.r[1]) == 0 && len(s.r[2]) == 0
 }
 
 // Contains reports whether port of protocol p is in the set.
 func (s PortSet) Contains(p corev1.Protocol, port int32) bool {
-	for _, r := range s[p] {
+	for _, r := range s.Ranges(p) {
 		if port >= r.From && port <= r.To {
 			return true
 		}
@@ -54,12 +82,20 @@ func (s PortSet) Contains(p corev1.Protocol, port int32) bool {
 	return false
 }
 
+func isFull(rs []PortRange) bool { return len(rs) == 1 && rs[0] == PortRange{1, 65535} }
+
 // Union returns the ports in s or o.
 func (s PortSet) Union(o PortSet) PortSet {
-	out := PortSet{}
-	for _, p := range Protocols {
-		if rs := mergeRanges(append(append([]PortRange{}, s[p]...), o[p]...)); len(rs) > 0 {
-			out[p] = rs
+	var out PortSet
+	for i := range s.r {
+		a, b := s.r[i], o.r[i]
+		switch {
+		case len(b) == 0 || isFull(a):
+			out.r[i] = a
+		case len(a) == 0 || isFull(b):
+			out.r[i] = b
+		default:
+			out.r[i] = mergeRanges(append(append(make([]PortRange, 0, len(a)+len(b)), a...), b...))
 		}
 	}
 	return out
@@ -67,33 +103,54 @@ func (s PortSet) Union(o PortSet) PortSet {
 
 // Intersect returns the ports in both s and o.
 func (s PortSet) Intersect(o PortSet) PortSet {
-	out := PortSet{}
-	for _, p := range Protocols {
-		var rs []PortRange
-		for _, a := range s[p] {
-			for _, b := range o[p] {
-				from, to := max(a.From, b.From), min(a.To, b.To)
-				if from <= to {
-					rs = append(rs, PortRange{from, to})
+	var out PortSet
+	for i := range s.r {
+		a, b := s.r[i], o.r[i]
+		switch {
+		case len(a) == 0 || len(b) == 0:
+		case isFull(a):
+			out.r[i] = b
+		case isFull(b):
+			out.r[i] = a
+		default:
+			var rs []PortRange
+			for _, x := range a {
+				for _, y := range b {
+					from, to := max(x.From, y.From), min(x.To, y.To)
+					if from <= to {
+						rs = append(rs, PortRange{from, to})
+					}
 				}
 			}
-		}
-		if rs = mergeRanges(rs); len(rs) > 0 {
-			out[p] = rs
+			out.r[i] = mergeRanges(rs)
 		}
 	}
 	return out
 }
 
+// Intersects reports whether s and o share a port, without building the intersection.
+func (s PortSet) Intersects(o PortSet) bool {
+	for i := range s.r {
+		for _, x := range s.r[i] {
+			for _, y := range o.r[i] {
+				if max(x.From, y.From) <= min(x.To, y.To) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Equal reports whether both sets hold the same ports.
 func (s PortSet) Equal(o PortSet) bool {
-	for _, p := range Protocols {
-		a, b := s[p], o[p]
+	for i := range s.r {
+		a, b := s.r[i], o.r[i]
 		if len(a) != len(b) {
 			return false
 		}
-		for i := range a {
-			if a[i] != b[i] {
+		for j := range a {
+			if a[j] != b[j] {
 				return false
 			}
 		}
@@ -123,16 +180,16 @@ func (s PortSet) String() string {
 	if s.Empty() {
 		return "none"
 	}
-	if s.Equal(AllPorts(Protocols...)) {
+	if isFull(s.r[0]) && isFull(s.r[1]) && isFull(s.r[2]) {
 		return "all"
 	}
 	var parts []string
-	for _, p := range Protocols {
-		rs := s[p]
+	for i, p := range Protocols {
+		rs := s.r[i]
 		if len(rs) == 0 {
 			continue
 		}
-		if len(rs) == 1 && rs[0] == (PortRange{1, 65535}) {
+		if isFull(rs) {
 			parts = append(parts, string(p)+" all")
 			continue
 		}

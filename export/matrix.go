@@ -116,7 +116,7 @@ func writeMatrixCSV(w *bufio.Writer, m *engine.Matrix) error {
 	err := m.Edges(func(e engine.Edge) error {
 		row := []string{e.Src, e.Dst}
 		for _, p := range evaluator.Protocols {
-			row = append(row, rangesText(e.Ports[p]))
+			row = append(row, rangesText(e.Ports.Ranges(p)))
 		}
 		return cw.Write(row)
 	})

@@ -90,7 +90,7 @@ type PortsDoc map[string][][2]int32
 func NewPortsDoc(s evaluator.PortSet) PortsDoc {
 	out := PortsDoc{}
 	for _, p := range evaluator.Protocols {
-		for _, r := range s[p] {
+		for _, r := range s.Ranges(p) {
 			out[string(p)] = append(out[string(p)], [2]int32{r.From, r.To})
 		}
 	}
@@ -241,7 +241,7 @@ func portsText(p PortsDoc) string {
 	s := evaluator.PortSet{}
 	for _, proto := range evaluator.Protocols {
 		for _, r := range p[string(proto)] {
-			s[proto] = append(s[proto], evaluator.PortRange{From: r[0], To: r[1]})
+			s = s.Union(evaluator.SinglePort(proto, r[0], r[1]))
 		}
 	}
 	return s.String()

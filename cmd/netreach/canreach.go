@@ -165,8 +165,11 @@ func checkAgreement(graph *engine.Graph, src, dst evaluator.Endpoint, q evaluato
 		want = evaluator.AllPorts(q.Protocol)
 	}
 	if q.Port != 0 {
-		want = want.Intersect(evaluator.PortSet{corev1.ProtocolTCP: {{From: q.Port, To: q.Port}},
-			corev1.ProtocolUDP: {{From: q.Port, To: q.Port}}, corev1.ProtocolSCTP: {{From: q.Port, To: q.Port}}})
+		one := evaluator.PortSet{}
+		for _, p := range evaluator.Protocols {
+			one = one.Union(evaluator.SinglePort(p, q.Port, q.Port))
+		}
+		want = want.Intersect(one)
 	}
 	got := graph.AllowedPorts(gs, gd).Intersect(want)
 	if !got.Equal(v.Ports) {
