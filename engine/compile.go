@@ -51,6 +51,11 @@ type Graph struct {
 	addrs []addrEntry
 	// nsClasses lists the classes of each namespace, by namespace index.
 	nsClasses [][]int32
+
+	// Ingress tables for destinations with long rule lists, built on demand.
+	tableMu  sync.Mutex
+	inTables map[tableKey]map[int32]*admitted
+	egTables map[tableKey]map[int32]evaluator.PortSet
 }
 
 // class is a set of pods that every policy treats alike: same namespace, same

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"go4.org/netipx"
@@ -137,17 +138,11 @@ func (g *Graph) row(cs int32) classRow {
 		}
 		return out
 	}
-	candidates := map[int32]evaluator.PortSet{}
-	for _, r := range src.egRules {
-		ps := &g.peerSets[r.peers]
-		spec := &g.portSpecs[r.ports]
-		g.eachPeerClass(ps, func(cd int32) {
-			p := spec.portsFor(g.classes[cd].namedPorts)
-			if cur, ok := candidates[cd]; ok {
-				p = cur.Union(p)
-			}
-			candidates[cd] = p
-		})
+	var candidates map[int32]evaluator.PortSet
+	if len(src.egRules) > longRuleList {
+		candidates = g.egressTable(src)
+	} else {
+		candidates = g.egressCandidates(src.egRules)
 	}
 	for cd, eg := range candidates {
 		if eg.Empty() {
@@ -168,6 +163,9 @@ func (g *Graph) row(cs int32) classRow {
 // ingressFromClass is what isolated class cd admits from class cs.
 func (g *Graph) ingressFromClass(cd, cs int32) evaluator.PortSet {
 	dst := &g.classes[cd]
+	if len(dst.inRules) > longRuleList {
+		return g.admittedFrom(dst, cs).resolve(dst.namedPorts)
+	}
 	in := evaluator.PortSet{}
 	for _, r := range dst.inRules {
 		if g.inPeerSet(&g.peerSets[r.peers], cs) {
@@ -175,6 +173,93 @@ func (g *Graph) ingressFromClass(cd, cs int32) evaluator.PortSet {
 		}
 	}
 	return in
+}
+
+// longRuleList is the rule count above which a destination's ingress is
+// answered from a per-rule-list cache instead of by testing every rule.
+var longRuleList = 64
+
+// tableKey identifies a shared rule list.
+type tableKey struct {
+	rules *ruleRef
+	n     int
+}
+
+// admitted is what a rule list admits from one source class, before the
+// destination's named ports are resolved.
+type admitted struct {
+	numeric evaluator.PortSet
+	named   []namedPort
+}
+
+func (a *admitted) resolve(dst []model.ContainerPort) evaluator.PortSet {
+	s := portSpec{numeric: a.numeric, named: a.named}
+	return s.portsFor(dst)
+}
+
+// admittedFrom returns what dst's ingress rule list admits from class cs,
+// computed once per (rule list, source class): classes selected by the same
+// policies share the list, so a destination selected by thousands of policies
+// tests each source against the rules once, not once per destination class.
+func (g *Graph) admittedFrom(dst *class, cs int32) *admitted {
+	key := tableKey{rules: &dst.inRules[0], n: len(dst.inRules)}
+	g.tableMu.Lock()
+	defer g.tableMu.Unlock()
+	t := g.inTables[key]
+	if t == nil {
+		t = map[int32]*admitted{}
+		if g.inTables == nil {
+			g.inTables = map[tableKey]map[int32]*admitted{}
+		}
+		g.inTables[key] = t
+	}
+	if a, ok := t[cs]; ok {
+		return a
+	}
+	a := &admitted{}
+	for _, r := range dst.inRules {
+		if !g.inPeerSet(&g.peerSets[r.peers], cs) {
+			continue
+		}
+		spec := &g.portSpecs[r.ports]
+		a.numeric = a.numeric.Union(spec.numeric)
+		for _, n := range spec.named {
+			if !slices.Contains(a.named, n) {
+				a.named = append(a.named, n)
+			}
+		}
+	}
+	t[cs] = a
+	return a
+}
+
+// egressCandidates maps every class an egress rule list names to the ports the
+// rules allow towards it (named ports resolved on that class).
+func (g *Graph) egressCandidates(rules []ruleRef) map[int32]evaluator.PortSet {
+	candidates := map[int32]evaluator.PortSet{}
+	for _, r := range rules {
+		spec := &g.portSpecs[r.ports]
+		g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+			candidates[cd] = candidates[cd].Union(spec.portsFor(g.classes[cd].namedPorts))
+		})
+	}
+	return candidates
+}
+
+// egressTable is egressCandidates cached per (shared) egress rule list.
+func (g *Graph) egressTable(src *class) map[int32]evaluator.PortSet {
+	key := tableKey{rules: &src.egRules[0], n: len(src.egRules)}
+	g.tableMu.Lock()
+	defer g.tableMu.Unlock()
+	if t, ok := g.egTables[key]; ok {
+		return t
+	}
+	t := g.egressCandidates(src.egRules)
+	if g.egTables == nil {
+		g.egTables = map[tableKey]map[int32]evaluator.PortSet{}
+	}
+	g.egTables[key] = t
+	return t
 }
 
 // buildInverse indexes, once, which isolated classes each peer set admits into

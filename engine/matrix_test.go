@@ -15,6 +15,14 @@ import (
 // AllowedPorts on every pod pair (which the agreement test ties to the
 // evaluator): pod edges exactly, workload and namespace edges as unions.
 func TestMatrixMatchesPairQueries(t *testing.T) {
+	defer func(n int) { longRuleList = n }(longRuleList)
+	for _, long := range []int{64, 0} {
+		longRuleList = long // 0: every destination answers from its ingress table
+		checkMatrix(t)
+	}
+}
+
+func checkMatrix(t *testing.T) {
 	for seed := uint64(0); seed < 150; seed++ {
 		r, err := modeltest.Generate(seed)
 		if err != nil {
