@@ -150,7 +150,8 @@ func BenchmarkCanReach(b *testing.B) {
 // BenchmarkStats computes the whole-cluster aggregates (reachable pod pairs,
 // isolation counts) after compile.
 func BenchmarkStats(b *testing.B) {
-	for _, s := range benchShapes("T2,T4a,T5") {
+	// T4c and T5 take minutes (see RESULTS.md); name them in NETREACH_BENCH_SHAPES.
+	for _, s := range benchShapes("T2,T4a") {
 		b.Run(s.Name, func(b *testing.B) {
 			snap := snapshotOf(b, s)
 			var st engine.Stats
