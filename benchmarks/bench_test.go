@@ -20,9 +20,9 @@ import (
 	"github.com/netreach/netreach/model"
 )
 
-// shapesEnv selects the compile shapes (comma separated); the default is the
-// ladder up to T5. T6 (1M pods) needs NETREACH_BENCH_SHAPES=T6.
-func benchShapes(def string) []gen.Shape {
+// benchShapes returns the shapes named by NETREACH_BENCH_SHAPES (comma
+// separated), or def. T6 (1M pods) runs only when named there.
+func benchShapes(tb testing.TB, def string) []gen.Shape {
 	names := os.Getenv("NETREACH_BENCH_SHAPES")
 	if names == "" {
 		names = def
@@ -31,7 +31,7 @@ func benchShapes(def string) []gen.Shape {
 	for _, n := range strings.Split(names, ",") {
 		s, ok := gen.ShapeByName(strings.TrimSpace(n))
 		if !ok {
-			panic("unknown shape " + n)
+			tb.Fatalf("NETREACH_BENCH_SHAPES: unknown shape %q (go run ./benchmarks/cmd/gencluster -list shows them)", n)
 		}
 		out = append(out, s)
 	}
@@ -74,7 +74,7 @@ func heapInUse() uint64 {
 // snapshot is loaded before the timer starts) and reports the graph's size and
 // the heap it retains.
 func BenchmarkCompile(b *testing.B) {
-	for _, s := range benchShapes("T2,A1,A2,A3,A4,A5,A6,T4a,T4b,T4c,T5") {
+	for _, s := range benchShapes(b, "T2,A1,A2,A3,A4,A5,A6,T4a,T4b,T4c,T5") {
 		b.Run(s.Name, func(b *testing.B) {
 			snap := snapshotOf(b, s)
 			before := heapInUse()
@@ -101,7 +101,7 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkCanReach measures one can-reach query on a compiled graph between
 // random pods, on random ports, and reports the p50 and p99 latency.
 func BenchmarkCanReach(b *testing.B) {
-	for _, s := range benchShapes("T2,T5") {
+	for _, s := range benchShapes(b, "T2,T5") {
 		b.Run(s.Name, func(b *testing.B) {
 			snap := snapshotOf(b, s)
 			g, err := engine.Compile(snap, evaluator.DefaultOptions())
@@ -151,7 +151,7 @@ func BenchmarkCanReach(b *testing.B) {
 // isolation counts) after compile.
 func BenchmarkStats(b *testing.B) {
 	// T4c and T5 take minutes (see RESULTS.md); name them in NETREACH_BENCH_SHAPES.
-	for _, s := range benchShapes("T2,T4a") {
+	for _, s := range benchShapes(b, "T2,T4a") {
 		b.Run(s.Name, func(b *testing.B) {
 			snap := snapshotOf(b, s)
 			var st engine.Stats
@@ -201,7 +201,7 @@ func manifestFile(tb testing.TB, s gen.Shape, format string) string {
 // BenchmarkLoad reads realistic `kubectl get -o json|yaml` Lists of a shape
 // from disk into a snapshot; MB/s is the input size over the time.
 func BenchmarkLoad(b *testing.B) {
-	for _, s := range benchShapes("T2,T5") {
+	for _, s := range benchShapes(b, "T2,T5") {
 		for _, format := range []string{gen.FormatJSON, gen.FormatYAML} {
 			b.Run(s.Name+"/"+format, func(b *testing.B) {
 				path := manifestFile(b, s, format)

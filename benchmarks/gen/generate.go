@@ -307,20 +307,12 @@ func restoreGC() {
 // turned off, is left alone. The process's memory limit, if any, still
 // applies.
 //
-// Generate panics if a count is negative or the shape needs more than
-// 65,536 nodes (about 7.2 million pods), the number of /24 pod ranges in
-// 10.0.0.0/8.
+// Generate panics on a shape that Validate rejects.
 func Generate(s Shape, seed uint64) *Cluster {
-	if s.Pods < 0 || s.Namespaces < 0 || s.Policies < 0 {
-		panic(fmt.Sprintf("gen: shape %q has a negative count", s.Name))
-	}
-	if s.Namespaces == 0 && (s.Pods > 0 || s.Policies > 0) {
-		panic(fmt.Sprintf("gen: shape %q has pods or policies but no namespace", s.Name))
+	if err := s.Validate(); err != nil {
+		panic(err.Error()) // a programming error: callers with user input call Validate first
 	}
 	nodes := max(1, s.Pods/podsPerNode)
-	if nodes > maxNodes {
-		panic(fmt.Sprintf("gen: shape %q needs %d nodes, more than the %d pod ranges of %s", s.Name, nodes, maxNodes, podNet))
-	}
 	if s.Pods+s.Policies >= relaxGCAbove {
 		relaxGC()
 		defer restoreGC()
@@ -688,3 +680,19 @@ func (g *generator) podLabels(w *workload, podName string, idx int, highCard boo
 
 // podIDValue is the value of the unique pod-id label of the idx-th pod.
 func podIDValue(idx int) string { return "p" + strconv.Itoa(idx) }
+
+// Validate reports a shape Generate cannot build: a negative count, pods or
+// policies without namespaces, or more than 65,536 nodes (about 7.2 million
+// pods, the number of /24 pod ranges in 10.0.0.0/8).
+func (s Shape) Validate() error {
+	if s.Pods < 0 || s.Namespaces < 0 || s.Policies < 0 {
+		return fmt.Errorf("gen: shape %q has a negative count", s.Name)
+	}
+	if s.Namespaces == 0 && (s.Pods > 0 || s.Policies > 0) {
+		return fmt.Errorf("gen: shape %q has pods or policies but no namespace", s.Name)
+	}
+	if nodes := max(1, s.Pods/podsPerNode); nodes > maxNodes {
+		return fmt.Errorf("gen: shape %q needs %d nodes, more than the %d pod ranges of %s", s.Name, nodes, maxNodes, podNet)
+	}
+	return nil
+}

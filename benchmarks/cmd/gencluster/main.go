@@ -87,6 +87,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *scale != 1 {
 		shape = gen.Scaled(shape, *scale)
 	}
+	if err := shape.Validate(); err != nil {
+		return usageError("%v", err)
+	}
 
 	start := time.Now()
 	c := gen.Generate(shape, *seed)
