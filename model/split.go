@@ -139,10 +139,7 @@ func splitKubectlYAMLList(doc []byte, firstLine int) (kind string, items []yamlL
 			}
 		case trimmed[0] == ' ':
 			if !inItems {
-				if cur == nil && !sawItems {
-					continue // nested content of some other top-level key (metadata:)
-				}
-				continue
+				continue // nested content of another top-level key (metadata:)
 			}
 			if cur == nil || !bytes.HasPrefix(trimmed, []byte("  ")) {
 				return "", nil, false
