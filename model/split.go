@@ -182,8 +182,8 @@ func splitKubectlYAMLList(doc []byte, firstLine int) (kind string, items []yamlL
 		}
 	}
 	finish()
-	if !sawItems || kind == "" {
-		return "", nil, false
+	if !sawItems || !strings.HasSuffix(kind, "List") {
+		return "", nil, false // an object with an items field that is not a List
 	}
 	return kind, items, true
 }
