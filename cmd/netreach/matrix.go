@@ -17,8 +17,9 @@ func newMatrixCmd(g *globalOptions, s *streams) *cobra.Command {
 		Long: `matrix compiles the snapshot and lists every allowed connection: source →
 destination with the allowed ports per protocol (named ports already resolved).
 At workload and namespace level the ports of all pod pairs are merged. Edges to
-and from the catalogue networks of the input (--networks, or NetworkCatalog
-documents) are included; --ip-ranges adds the address space itself as ranges
+and from the network catalogue are included: the built-in networks (internet,
+cloud-metadata, nodes, control-plane) and those of the input (--networks, or
+NetworkCatalog documents, which replace a built-in one of the same name); --ip-ranges adds the address space itself as ranges
 (ip:FIRST-LAST) with identical connectivity. Self-edges are omitted; output is
 sorted by id.
 
@@ -40,7 +41,7 @@ Formats: text (aligned "src → dst : ports" lines), md (a Markdown table), csv
 			if err != nil {
 				return err
 			}
-			m := graph.Matrix(lvl, graph.Snapshot().Networks)
+			m := graph.Matrix(lvl, graph.Snapshot().Catalog())
 			if ipRanges {
 				m = m.WithIPRanges()
 			}
