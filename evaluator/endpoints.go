@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"go4.org/netipx"
+
 	"github.com/netreach/netreach/model"
 )
 
@@ -14,10 +16,11 @@ import (
 type Target struct {
 	// ID is the canonical id: "ns/pod", "ns/Kind/name" or the address.
 	ID string
-	// Kind is "Pod", the workload kind, or "IP".
+	// Kind is "Pod", the workload kind, "IP", or "Network".
 	Kind string
 	// Endpoints are what the target stands for: one for a pod or an address,
-	// every pod of a workload.
+	// every pod of a workload, and for a network one address per piece of it
+	// that every policy treats alike (Endpoint.Range).
 	Endpoints []Endpoint
 	// Note explains a resolution the user may not expect (an address that is a
 	// node, a pod found by its address).
@@ -38,8 +41,8 @@ var workloadAliases = map[string]string{
 // kubectl spells them: Deployment, deploy, sts, ...), or an IPv4/IPv6 address.
 // An unknown name is an error that suggests the nearest existing ids.
 func ResolveTarget(s *model.Snapshot, id string) (*Target, error) {
-	if strings.HasPrefix(id, "net:") {
-		return nil, fmt.Errorf("%q: named networks (net:NAME) are not supported as endpoints in this version; give an address of the network instead", id)
+	if name, ok := strings.CutPrefix(id, "net:"); ok {
+		return resolveNetwork(s, name)
 	}
 	if ip, err := netip.ParseAddr(id); err == nil {
 		return resolveIP(s, ip.Unmap())
@@ -165,4 +168,72 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// resolveNetwork makes a catalogue network an endpoint: its address space cut at
+// every ipBlock boundary of the snapshot and at every node address, so that
+// each piece is treated alike by every policy and one address answers for it.
+func resolveNetwork(s *model.Snapshot, name string) (*Target, error) {
+	var net *model.Network
+	var names []string
+	for _, n := range s.Catalog() {
+		names = append(names, n.ID())
+		if n.Name == name {
+			net = n
+		}
+	}
+	if net == nil {
+		return nil, notFound("network", "net:"+name, names)
+	}
+	var nb netipx.IPSetBuilder
+	for _, p := range net.CIDRs {
+		nb.AddPrefix(p)
+	}
+	set, err := nb.IPSet()
+	if err != nil {
+		return nil, fmt.Errorf("net:%s: %v", name, err)
+	}
+	// Boundaries: where any ipBlock (or except) starts or ends, and node addresses.
+	var cuts []netip.Addr
+	addPrefix := func(p netip.Prefix) {
+		r := netipx.RangeOfPrefix(p)
+		cuts = append(cuts, r.From())
+		if next := r.To().Next(); next.IsValid() {
+			cuts = append(cuts, next)
+		}
+	}
+	for _, p := range s.Policies {
+		for _, rules := range [][]model.Rule{p.Ingress, p.Egress} {
+			for _, r := range rules {
+				for _, peer := range r.Peers {
+					if peer.IPBlock != nil {
+						addPrefix(peer.IPBlock.CIDR)
+						for _, e := range peer.IPBlock.Except {
+							addPrefix(e)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, n := range s.Nodes {
+		for _, a := range n.IPs() {
+			addPrefix(netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].Less(cuts[j]) })
+	t := &Target{ID: net.ID(), Kind: "Network"}
+	for _, r := range set.Ranges() {
+		from := r.From()
+		i := sort.Search(len(cuts), func(i int) bool { return from.Less(cuts[i]) })
+		for ; i < len(cuts) && !r.To().Less(cuts[i]); i++ {
+			if cuts[i] != from {
+				piece := netipx.IPRangeFrom(from, cuts[i].Prev())
+				t.Endpoints = append(t.Endpoints, Endpoint{IP: from, Range: piece})
+				from = cuts[i]
+			}
+		}
+		t.Endpoints = append(t.Endpoints, Endpoint{IP: from, Range: netipx.IPRangeFrom(from, r.To())})
+	}
+	return t, nil
 }

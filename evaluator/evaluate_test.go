@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -422,6 +423,9 @@ spec: {clusterIP: 10.96.0.30, selector: {app: db}, ports: [{port: 5432}]}`)
 		{id: "shop/future", wantErr: true, want: `no pod "shop/future" in the snapshot; for the workload use shop/Deployment/future`},
 		{id: "shop/sts/futur", wantErr: true, want: `no workload "shop/StatefulSet/futur" in the snapshot; did you mean shop/Deployment/future?`},
 		{id: "10.96.0.30", wantErr: true, want: "10.96.0.30 is the ClusterIP of Service data/db; NetworkPolicy applies after the Service address is translated to a pod's, so name a pod or workload behind it instead"},
+		{id: "net:cloud-metadata", want: "Network:net:cloud-metadata:ip:169.254.169.254-169.254.169.254,ip:fd00:ec2::254-fd00:ec2::254"},
+		{id: "net:nodes", want: "Network:net:nodes:ip:10.0.1.1-10.0.1.1,ip:10.0.1.2-10.0.1.2"},
+		{id: "net:intrenet", wantErr: true, want: `no network "net:intrenet" in the snapshot; did you mean net:internet, net:nodes?`},
 		{id: "a/b/c/d", wantErr: true, want: `"a/b/c/d" is not an endpoint: use namespace/pod, namespace/Kind/name (a workload) or an IP address`},
 	}
 	for _, tc := range tests {
@@ -461,5 +465,37 @@ func TestPortSet(t *testing.T) {
 	}
 	if AllPorts(Protocols...).String() != "all" || (PortSet{}).String() != "none" {
 		t.Error("all/none")
+	}
+}
+
+func TestNetworkTargetsAreCutAtIPBlockBoundaries(t *testing.T) {
+	s := load(t, cluster, `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {}
+  egress: [{to: [{ipBlock: {cidr: 198.51.100.0/24, except: [198.51.100.128/25]}}]}]
+---
+apiVersion: netreach/v1
+kind: NetworkCatalog
+networks:
+- {name: partner, type: partner, cidrs: [198.51.100.0/23]}
+`)
+	target, err := ResolveTarget(s, "net:partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range target.Endpoints {
+		v := Evaluate(s, DefaultOptions(), pod(t, s, "shop/web"), e, Query{Protocol: "TCP", Port: 443})
+		got = append(got, fmt.Sprintf("%s %v", e, v.Allowed))
+	}
+	want := []string{
+		"ip:198.51.100.0-198.51.100.127 true",
+		"ip:198.51.100.128-198.51.100.255 false",
+		"ip:198.51.101.0-198.51.101.255 false",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pieces (-want +got):\n%s", diff)
 	}
 }

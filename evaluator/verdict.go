@@ -3,6 +3,8 @@ package evaluator
 import (
 	"net/netip"
 
+	"go4.org/netipx"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netreach/netreach/model"
@@ -15,6 +17,9 @@ type Endpoint struct {
 	Pod *model.Pod
 	// IP is the address of an address endpoint; unused for pods.
 	IP netip.Addr
+	// Range, when valid, is the address range IP stands for: every address of it
+	// is treated alike by every policy (a piece of a named network).
+	Range netipx.IPRange
 }
 
 // PodEndpoint returns the endpoint for a pod.
@@ -25,8 +30,11 @@ func IPEndpoint(ip netip.Addr) Endpoint { return Endpoint{IP: ip.Unmap()} }
 
 // String is the endpoint's id: "namespace/pod" or the address.
 func (e Endpoint) String() string {
-	if e.Pod != nil {
+	switch {
+	case e.Pod != nil:
 		return e.Pod.ID()
+	case e.Range.IsValid():
+		return "ip:" + e.Range.From().String() + "-" + e.Range.To().String()
 	}
 	return e.IP.String()
 }

@@ -20,7 +20,8 @@ type VerdictDoc struct {
 	Protocol string `json:"protocol,omitempty"`
 	// Port is 0 (omitted) when the query covers every port.
 	Port int32 `json:"port,omitempty"`
-	// Allowed is true when every pod pair is allowed.
+	// Allowed is true when every pod pair is allowed, or, when an end is a
+	// network, when some pair is (some address of the network).
 	Allowed      bool           `json:"allowed"`
 	Pairs        int            `json:"pairs"`
 	AllowedPairs int            `json:"allowedPairs"`
@@ -115,6 +116,9 @@ func endpointDoc(e evaluator.Endpoint) EndpointDoc {
 		}
 		return d
 	}
+	if e.Range.IsValid() {
+		return EndpointDoc{ID: e.String(), Kind: "IPRange", IP: e.IP.String()}
+	}
 	return EndpointDoc{ID: e.IP.String(), Kind: "IP", IP: e.IP.String()}
 }
 
@@ -171,10 +175,14 @@ func WriteVerdict(w io.Writer, doc *VerdictDoc, f Format) error {
 		switch {
 		case doc.AllowedPairs == 0:
 			word = "DENIED"
-		case doc.AllowedPairs < doc.Pairs:
+		case doc.AllowedPairs < doc.Pairs && !doc.Allowed:
 			word = "PARTLY ALLOWED"
 		}
-		fmt.Fprintf(bw, "\n%s: %s → %s (%s): allowed for %d of %d pod pairs\n", word, doc.Source, doc.Destination, what, doc.AllowedPairs, doc.Pairs)
+		unit := "pod pairs"
+		if strings.HasPrefix(doc.Source, "net:") || strings.HasPrefix(doc.Destination, "net:") {
+			unit = "pairs of pod and address range"
+		}
+		fmt.Fprintf(bw, "\n%s: %s → %s (%s): allowed for %d of %d %s\n", word, doc.Source, doc.Destination, what, doc.AllowedPairs, doc.Pairs, unit)
 	}
 	return bw.Flush()
 }

@@ -27,15 +27,19 @@ or, when none does, what each rule admits instead.
 
 SRC and DST are namespace/pod, namespace/Kind/name (a workload: every pod of it
 is evaluated and the answer summarised; kinds as kubectl spells them, e.g.
-deploy, sts, ds) or an IPv4/IPv6 address (a pod's address names that pod).
+deploy, sts, ds), an IPv4/IPv6 address (a pod's address names that pod), or
+net:NAME, a network of the catalogue (net:internet, net:cloud-metadata,
+net:nodes, net:control-plane, or one of --networks). A network is evaluated
+per address range that every policy treats alike, and is reachable when some
+address of it is; a workload only when every pod pair is.
 
 Without --port the answer lists the allowed ports. --port takes a number or a
 named port, which resolves on each destination pod. The protocol defaults to
 TCP when a port is given, and to all protocols otherwise.
 
-Exit code: 0 when allowed (for every pod pair), 1 when denied, 2 on error.`,
+Exit code: 0 when allowed, 1 when denied, 2 on error.`,
 		Example: `  netreach can-reach shop/Deployment/frontend shop/Deployment/cart --port http
-  netreach can-reach shop/checkout-5b7d9c8f6d-h2k4p 169.254.169.254 --port 80
+  netreach can-reach shop/deploy/checkout net:cloud-metadata --port 80
   netreach can-reach 203.0.113.7 ingress-nginx/deploy/ingress-nginx-controller --port 443 -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,7 +116,12 @@ Exit code: 0 when allowed (for every pod pair), 1 when denied, 2 on error.`,
 			if doc.Pairs == 0 {
 				return usageError(errors.New("the source or destination has no pods to evaluate"))
 			}
+			// A network is reachable when some address of it is; pods and
+			// workloads only when every pod pair is.
 			doc.Allowed = doc.AllowedPairs == doc.Pairs
+			if src.Kind == "Network" || dst.Kind == "Network" {
+				doc.Allowed = doc.AllowedPairs > 0
+			}
 			if err := export.WriteVerdict(s.out, doc, f); err != nil {
 				return err
 			}

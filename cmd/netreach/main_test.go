@@ -231,6 +231,8 @@ func TestCanReachGolden(t *testing.T) {
 		{"can-reach-hostnetwork-other-node.txt", []string{"can-reach", "monitoring/node-exporter-nb9h8", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070"}, 1},
 		{"can-reach-hostnetwork-same-node.txt", []string{"can-reach", "monitoring/node-exporter-bmddd", "shop/cart-7ff8f9d975-jhmfr", "--port", "7070"}, 0},
 		{"can-reach-template.txt", []string{"can-reach", "shop/deploy/recommendations", "data/sts/redis", "--protocol", "TCP"}, 1},
+		{"can-reach-network.txt", []string{"can-reach", "payments/deploy/payments-api", "net:partner-sftp", "--port", "443"}, 0},
+		{"can-reach-network.json", []string{"can-reach", "shop/checkout-787cc64887-f2nzm", "net:cloud-metadata", "-o", "json"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {
