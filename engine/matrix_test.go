@@ -239,3 +239,65 @@ func TestIPRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestExposuresMatchAddressQueries checks exposure against per-address queries
+// on networks of a few single addresses and ranges, and that an address belongs
+// to the most specific network.
+func TestExposuresMatchAddressQueries(t *testing.T) {
+	for seed := uint64(0); seed < 60; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		catalog := []*model.Network{
+			{Name: "wide", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}},
+			{Name: "inner", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("169.254.169.254/32")}},
+		}
+		exps := g.Exposures(catalog)
+		if len(exps) != 2 {
+			t.Fatalf("%d exposures", len(exps))
+		}
+		// 203.0.113.5 belongs to inner, 10.9.0.1 to wide.
+		for _, tc := range []struct {
+			exp  Exposure
+			addr string
+		}{{exps[1], "203.0.113.5"}, {exps[0], "10.9.0.1"}} {
+			ip := netip.MustParseAddr(tc.addr)
+			out := map[string]evaluator.PortSet{}
+			for _, p := range r.Snapshot.Pods {
+				if p.Terminated() {
+					continue
+				}
+				ep, _ := g.PodEndpoint(p)
+				if ports := g.AllowedPorts(ep, g.IPEndpoint(ip)); !ports.Empty() {
+					out[workloadID(p)] = out[workloadID(p)].Union(ports)
+				}
+			}
+			got := map[string]evaluator.PortSet{}
+			for _, we := range tc.exp.Outbound {
+				for _, rp := range we.Ranges {
+					if rp.Range.Contains(ip) {
+						got[we.Workload] = rp.Ports
+					}
+				}
+			}
+			if len(got) != len(out) {
+				t.Fatalf("seed %d %s %s: %d workloads, want %d", seed, tc.exp.Network.Name, tc.addr, len(got), len(out))
+			}
+			for w, p := range out {
+				if !got[w].Equal(p) {
+					t.Fatalf("seed %d %s %s: %s has %s, want %s", seed, tc.exp.Network.Name, tc.addr, w, got[w], p)
+				}
+			}
+		}
+		for _, rg := range exps[0].Effective {
+			if rg.Contains(netip.MustParseAddr("203.0.113.5")) {
+				t.Fatalf("203.0.113.5 must belong to the more specific network")
+			}
+		}
+	}
+}

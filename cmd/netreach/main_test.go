@@ -301,3 +301,26 @@ func TestMatrixGolden(t *testing.T) {
 		t.Errorf("bad level: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+func TestExposureGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"exposure.txt", []string{"exposure"}},
+		{"exposure-metadata-partner.json", []string{"exposure", "--network", "cloud-metadata", "--network", "partner-sftp", "-o", "json"}},
+		{"exposure-internet.md", []string{"exposure", "--network", "internet", "-o", "md"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+	if r := runCLI(t, "", "exposure", "--network", "intranet"); r.code != 2 || !strings.Contains(r.stderr, `--network "intranet" is not in the catalogue`) {
+		t.Errorf("unknown network: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

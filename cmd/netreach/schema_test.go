@@ -15,6 +15,7 @@ var schemaFor = map[string]string{
 	"Snapshot": "snapshot.schema.json",
 	"Verdict":  "verdict.schema.json",
 	"Matrix":   "matrix.schema.json",
+	"Exposure": "exposure.schema.json",
 }
 
 // TestGoldenJSONMatchesSchemas validates every golden JSON output against the

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"net/netip"
+	"sort"
+
+	"go4.org/netipx"
+
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/model"
+)
+
+// Exposure is, for one catalogue network, who may open connections to it and
+// whom it may open connections to, at workload level.
+type Exposure struct {
+	Network *model.Network
+	// Effective is the part of the network's addresses that belongs to it: an
+	// address belongs to the most specific network of the catalogue that
+	// contains it.
+	Effective []netipx.IPRange
+	// Outbound are the workloads that may open connections to the network.
+	Outbound []WorkloadExposure
+	// Inbound are the workloads the network may open connections to.
+	Inbound []WorkloadExposure
+}
+
+// WorkloadExposure is one workload's connectivity with a network.
+type WorkloadExposure struct {
+	// Workload is the workload id (ns/Kind/name; ns/Pod/name for a bare pod).
+	Workload string
+	// Pods is the number of the workload's pods that have the connectivity.
+	Pods int
+	// Ports is the union of the allowed ports over the network's addresses.
+	Ports evaluator.PortSet
+	// Ranges are the parts of the network with their allowed ports; All is true
+	// when every address of the network is allowed the same Ports.
+	Ranges []RangePorts
+	All    bool
+}
+
+// RangePorts is an address range and the ports allowed with it.
+type RangePorts struct {
+	Range netipx.IPRange
+	Ports evaluator.PortSet
+}
+
+// Exposures computes the exposure of every network of the catalogue (all of
+// them when names is empty).
+func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure {
+	effective := mostSpecific(catalog)
+	pieces := g.IPRanges()
+	var out []Exposure
+	for i, n := range catalog {
+		if len(names) > 0 && !contains(names, n.Name) {
+			continue
+		}
+		e := Exposure{Network: n, Effective: effective[i].Ranges()}
+		parts := intersectRanges(pieces, effective[i])
+		e.Outbound = g.exposureSide(parts, true)
+		e.Inbound = g.exposureSide(parts, false)
+		out = append(out, e)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// mostSpecific gives each network the addresses for which it holds the longest
+// containing prefix of the catalogue (ties go to the network listed first).
+func mostSpecific(catalog []*model.Network) []*netipx.IPSet {
+	type entry struct {
+		p   netip.Prefix
+		net int
+	}
+	var all []entry
+	for i, n := range catalog {
+		for _, p := range n.CIDRs {
+			all = append(all, entry{p.Masked(), i})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].p.Bits() > all[j].p.Bits() })
+	var claimed netipx.IPSetBuilder
+	builders := make([]netipx.IPSetBuilder, len(catalog))
+	for _, e := range all {
+		var b netipx.IPSetBuilder
+		b.AddPrefix(e.p)
+		c, _ := claimed.IPSet()
+		b.RemoveSet(c)
+		s, _ := b.IPSet()
+		builders[e.net].AddSet(s)
+		claimed.AddPrefix(e.p)
+	}
+	out := make([]*netipx.IPSet, len(catalog))
+	for i := range builders {
+		out[i], _ = builders[i].IPSet()
+	}
+	return out
+}
+
+// intersectRanges cuts the uniform pieces of the address space down to a set.
+func intersectRanges(pieces []IPRange, set *netipx.IPSet) []netipx.IPRange {
+	var out []netipx.IPRange
+	for _, r := range set.Ranges() {
+		for _, p := range pieces {
+			from, to := maxAddr(r.From(), p.Range.From()), minAddr(r.To(), p.Range.To())
+			if from.BitLen() == to.BitLen() && !to.Less(from) {
+				out = append(out, netipx.IPRangeFrom(from, to))
+			}
+		}
+	}
+	return out
+}
+
+func maxAddr(a, b netip.Addr) netip.Addr {
+	if a.Less(b) {
+		return b
+	}
+	return a
+}
+
+func minAddr(a, b netip.Addr) netip.Addr {
+	if a.Less(b) {
+		return a
+	}
+	return b
+}
+
+// exposureSide computes, per workload, the ports allowed towards (outbound) or
+// from (inbound) each part of a network. Parts are uniform for every policy,
+// so one address answers for each.
+func (g *Graph) exposureSide(parts []netipx.IPRange, outbound bool) []WorkloadExposure {
+	type acc struct {
+		pods   map[int32]bool
+		ports  evaluator.PortSet
+		ranges []RangePorts
+	}
+	byWorkload := map[string]*acc{}
+	for pi, p := range g.pods {
+		if g.podClass[pi] < 0 {
+			continue
+		}
+		id := workloadID(p)
+		for _, part := range parts {
+			pe, ip := Endpoint{pod: int32(pi)}, g.IPEndpoint(part.From())
+			var ports evaluator.PortSet
+			if outbound {
+				ports = g.AllowedPorts(pe, ip)
+			} else {
+				ports = g.AllowedPorts(ip, pe)
+			}
+			if ports.Empty() {
+				continue
+			}
+			a := byWorkload[id]
+			if a == nil {
+				a = &acc{pods: map[int32]bool{}}
+				byWorkload[id] = a
+			}
+			a.pods[int32(pi)] = true
+			a.ports = a.ports.Union(ports)
+			a.ranges = append(a.ranges, RangePorts{Range: part, Ports: ports})
+		}
+	}
+	var out []WorkloadExposure
+	for id, a := range byWorkload {
+		we := WorkloadExposure{Workload: id, Pods: len(a.pods), Ports: a.ports, Ranges: mergeRangePorts(a.ranges)}
+		we.All = coversParts(we.Ranges, parts) && samePorts(we.Ranges)
+		out = append(out, we)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Workload < out[j].Workload })
+	return out
+}
+
+func workloadID(p *model.Pod) string {
+	if p.Workload != nil {
+		return p.Workload.ID()
+	}
+	return p.Namespace + "/Pod/" + p.Name
+}
+
+// mergeRangePorts sorts ranges, unions the ports of repeated ranges (several
+// pods of a workload), and merges adjacent ranges with equal ports.
+func mergeRangePorts(rs []RangePorts) []RangePorts {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Range.From().Less(rs[j].Range.From()) })
+	var out []RangePorts
+	for _, r := range rs {
+		n := len(out)
+		switch {
+		case n > 0 && out[n-1].Range == r.Range:
+			out[n-1].Ports = out[n-1].Ports.Union(r.Ports)
+		case n > 0 && out[n-1].Range.To().Next() == r.Range.From() && out[n-1].Ports.Equal(r.Ports):
+			out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), r.Range.To())
+		default:
+			out = append(out, r)
+		}
+	}
+	// A second pass merges neighbours that became equal after unions.
+	var merged []RangePorts
+	for _, r := range out {
+		n := len(merged)
+		if n > 0 && merged[n-1].Range.To().Next() == r.Range.From() && merged[n-1].Ports.Equal(r.Ports) {
+			merged[n-1].Range = netipx.IPRangeFrom(merged[n-1].Range.From(), r.Range.To())
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
+}
+
+// coversParts reports whether the ranges cover every part.
+func coversParts(rs []RangePorts, parts []netipx.IPRange) bool {
+	var b netipx.IPSetBuilder
+	for _, r := range rs {
+		b.AddRange(r.Range)
+	}
+	set, _ := b.IPSet()
+	for _, p := range parts {
+		if !set.ContainsRange(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func samePorts(rs []RangePorts) bool {
+	for _, r := range rs[1:] {
+		if !r.Ports.Equal(rs[0].Ports) {
+			return false
+		}
+	}
+	return true
+}
