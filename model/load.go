@@ -31,21 +31,42 @@ type LoadOptions struct {
 	FSName string
 	// Workers is the number of decoding goroutines; GOMAXPROCS when 0.
 	Workers int
+	// VPCID is the cluster's VPC, for importing VPC peerings (--vpc-id).
+	VPCID string
 
 	// catalogOnly rejects every document that is not a NetworkCatalog.
 	catalogOnly bool
 }
 
 // LoadNetworks reads a network catalogue file (--networks): one or more
-// netreach/v1 NetworkCatalog documents and nothing else.
-func LoadNetworks(file string, opts LoadOptions) ([]*Network, error) {
+// netreach/v1 NetworkCatalog documents and nothing else, or the JSON that
+// `aws ec2 describe-vpc-peering-connections` prints (each active peering of
+// opts.VPCID becomes a peering network with the other side's CIDR blocks) or
+// `aws ec2 search-transit-gateway-routes` prints (each attachment becomes a
+// transit network with the destinations of its active routes). It returns the
+// networks and warnings about what an importer skipped.
+func LoadNetworks(file string, opts LoadOptions) ([]*Network, []string, error) {
+	data, err := readInput(file, &opts)
+	if err != nil {
+		name := file
+		if file == "-" {
+			name = "<stdin>"
+		}
+		return nil, nil, &LoadError{Errors: []*InputError{{Source: Source{File: name}, Msg: "cannot read: " + describeFSError(err)}}}
+	}
+	if nets, warns, err, ok := importAWS(file, data, opts.VPCID); ok {
+		return nets, warns, err
+	}
+	if file == "-" {
+		opts.Stdin = bytes.NewReader(data)
+	}
 	opts.catalogOnly = true
 	opts.Lenient = false
 	s, err := Load([]string{file}, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.Networks, nil
+	return s.Networks, s.Warnings, nil
 }
 
 // manifestExtensions are the file name endings read from directories.

@@ -622,7 +622,7 @@ networks:
 `)},
 		"bad.yaml": {Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")},
 	}
-	nets, err := LoadNetworks("nets.yaml", LoadOptions{FS: fsys})
+	nets, _, err := LoadNetworks("nets.yaml", LoadOptions{FS: fsys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -634,7 +634,7 @@ networks:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("networks (-want +got):\n%s", diff)
 	}
-	_, err = LoadNetworks("bad.yaml", LoadOptions{FS: fsys})
+	_, _, err = LoadNetworks("bad.yaml", LoadOptions{FS: fsys})
 	wantErr := "bad.yaml:1: document 1 (Namespace a): a network catalogue file may only hold apiVersion netreach/v1, kind NetworkCatalog documents"
 	if err == nil || err.Error() != wantErr {
 		t.Errorf("error = %v, want %q", err, wantErr)

@@ -310,6 +310,8 @@ func TestExposureGolden(t *testing.T) {
 		{"exposure.txt", []string{"exposure"}},
 		{"exposure-metadata-partner.json", []string{"exposure", "--network", "cloud-metadata", "--network", "partner-sftp", "-o", "json"}},
 		{"exposure-internet.md", []string{"exposure", "--network", "internet", "-o", "md"}},
+		{"exposure-aws-peering.txt", []string{"exposure", "--networks", filepath.Join("..", "..", "testdata", "aws", "vpc-peering-connections.json"),
+			"--vpc-id", "vpc-0a0000000000cluster", "--network", "billing-vpc", "--network", "pcx-0fedcba9876543210"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {

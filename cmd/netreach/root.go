@@ -29,6 +29,7 @@ type globalOptions struct {
 	kubeconfig  string
 	context     string
 	networks    string
+	vpcID       string
 	ipblockPods string
 	enforcement string
 	lenient     bool
@@ -75,7 +76,8 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	f.StringVarP(&g.namespace, "namespace", "n", "default", "namespace for objects that do not name one")
 	f.StringVar(&g.kubeconfig, "kubeconfig", "", "read a live cluster with this kubeconfig")
 	f.StringVar(&g.context, "context", "", "kubeconfig context of the live cluster")
-	f.StringVar(&g.networks, "networks", "", "network catalogue file (netreach/v1 NetworkCatalog) adding or overriding named networks")
+	f.StringVar(&g.networks, "networks", "", "network catalogue file adding or overriding named networks: a netreach/v1 NetworkCatalog, or the JSON of `aws ec2 describe-vpc-peering-connections` (with --vpc-id) or `aws ec2 search-transit-gateway-routes`")
+	f.StringVar(&g.vpcID, "vpc-id", "", "the cluster's VPC, whose peerings --networks imports from describe-vpc-peering-connections JSON")
 	f.StringVar(&g.ipblockPods, "ipblock-pods", string(evaluator.IPBlockPodsMatch), "whether ipBlocks match pod IPs: match (Calico, upstream tests) or ignore (Cilium)")
 	f.StringVar(&g.enforcement, "enforcement", string(evaluator.EnforcementAuto), "whether the CNI enforces NetworkPolicy: auto, enforced or none")
 	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
@@ -104,10 +106,11 @@ func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
 		return nil, usageError(err)
 	}
 	if g.networks != "" {
-		nets, err := model.LoadNetworks(g.networks, model.LoadOptions{Stdin: s.in})
+		nets, warns, err := model.LoadNetworks(g.networks, model.LoadOptions{Stdin: s.in, VPCID: g.vpcID})
 		if err != nil {
 			return nil, usageError(err)
 		}
+		snap.Warnings = append(snap.Warnings, warns...)
 		snap.SetNetworks(nets)
 	}
 	for _, w := range snap.Warnings {
