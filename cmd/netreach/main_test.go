@@ -326,3 +326,35 @@ func TestExposureGolden(t *testing.T) {
 		t.Errorf("unknown network: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+func TestBlastRadiusGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"blast-radius-frontend.txt", []string{"blast-radius", "shop/deploy/frontend", "--target", "app.kubernetes.io/name=postgres"}},
+		{"blast-radius-checkout-5432.json", []string{"blast-radius", "shop/checkout-787cc64887-f2nzm", "--port", "5432", "--target", "data/postgres-0", "-o", "json"}},
+		{"blast-radius-ci-hops.txt", []string{"blast-radius", "ci/sts/buildkitd", "--hops", "1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"blast-radius", "203.0.113.9"}, "is not a pod or workload"},
+		{[]string{"blast-radius", "shop/deploy/frontend", "--port", "x"}, `invalid --port "x"`},
+		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "shop/nope"}, `--target: no pod "shop/nope"`},
+	} {
+		if r := runCLI(t, "", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %s", tc.args, r.code, r.stderr)
+		}
+	}
+}

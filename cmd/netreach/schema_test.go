@@ -12,10 +12,11 @@ import (
 
 // schemaFor maps a JSON document kind to its published schema in docs/schema.
 var schemaFor = map[string]string{
-	"Snapshot": "snapshot.schema.json",
-	"Verdict":  "verdict.schema.json",
-	"Matrix":   "matrix.schema.json",
-	"Exposure": "exposure.schema.json",
+	"Snapshot":    "snapshot.schema.json",
+	"Verdict":     "verdict.schema.json",
+	"Matrix":      "matrix.schema.json",
+	"Exposure":    "exposure.schema.json",
+	"BlastRadius": "blastradius.schema.json",
 }
 
 // TestGoldenJSONMatchesSchemas validates every golden JSON output against the

@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netreach/netreach/evaluator"
+	"github.com/netreach/netreach/model"
+	"github.com/netreach/netreach/model/modeltest"
+)
+
+// TestBlastRadiusEqualsNaiveClosure compares the class-level walk with a
+// breadth-first search over pods using pair queries, on generated snapshots.
+func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
+	for seed := uint64(0); seed < 120; seed++ {
+		r, err := modeltest.Generate(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var active []*model.Pod
+		for _, p := range r.Snapshot.Pods {
+			if !p.Terminated() {
+				active = append(active, p)
+			}
+		}
+		if len(active) == 0 {
+			continue
+		}
+		for _, port := range []int32{0, 80} {
+			src := active[int(seed)%len(active)]
+			want := map[string]int{}
+			dist := map[*model.Pod]int{src: 0}
+			queue := []*model.Pod{src}
+			for len(queue) > 0 {
+				p := queue[0]
+				queue = queue[1:]
+				ep, _ := g.PodEndpoint(p)
+				for _, q := range active {
+					if _, seen := dist[q]; seen {
+						continue
+					}
+					eq, _ := g.PodEndpoint(q)
+					ok := !g.AllowedPorts(ep, eq).Empty()
+					if port != 0 {
+						ok = g.CanReach(ep, eq, "TCP", port)
+					}
+					if ok {
+						dist[q] = dist[p] + 1
+						want[q.ID()] = dist[q]
+						queue = append(queue, q)
+					}
+				}
+			}
+			opts := BlastOptions{}
+			if port != 0 {
+				opts = BlastOptions{Protocol: "TCP", Port: port}
+			}
+			b := g.BlastRadius([]*model.Pod{src}, nil, opts)
+			got := map[string]int{}
+			for h, hop := range b.Hops {
+				for _, w := range hop {
+					for _, p := range w.Pods {
+						got[p] = h + 1
+					}
+					if len(w.Path) != h+2 { // the source, then one workload per hop
+						t.Fatalf("seed %d: path %v for hop %d", seed, w.Path, h+1)
+					}
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("seed %d port %d from %s (-naive +walk):\n%s\n%s", seed, port, src.ID(), diff, r.Manifests)
+			}
+			if b.ReachedPods != len(want) {
+				t.Fatalf("seed %d: ReachedPods %d, want %d", seed, b.ReachedPods, len(want))
+			}
+		}
+	}
+}
+
+func TestBlastRadiusChain(t *testing.T) {
+	manifests := `apiVersion: v1
+kind: Namespace
+metadata: {name: x}
+`
+	for i, name := range []string{"a", "b", "c", "d"} {
+		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: x, labels: {role: " + name + "}}\n" +
+			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
+	}
+	for _, pair := range [][2]string{{"a", "b"}, {"b", "c"}, {"c", "d"}, {"a", "x"}} {
+		manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-" + pair[1] + ", namespace: x}\n" +
+			"spec: {podSelector: {matchLabels: {role: " + pair[1] + "}}, ingress: [{from: [{podSelector: {matchLabels: {role: " + pair[0] + "}}}], ports: [{port: 8080}]}]}\n"
+	}
+	// a itself is isolated for ingress (nothing may reach it).
+	manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-a, namespace: x}\nspec: {podSelector: {matchLabels: {role: a}}}\n"
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.BlastRadius([]*model.Pod{s.Pod("x/a")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "d" || p.Name == "a" }})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, string(rune('1'+h))+":"+w.Workload+":"+w.Ports.String()+":"+join(w.Path))
+		}
+	}
+	want := []string{
+		"1:x/Pod/b:TCP 8080:x/Pod/a → x/Pod/b",
+		"2:x/Pod/c:TCP 8080:x/Pod/a → x/Pod/b → x/Pod/c",
+		"3:x/Pod/d:TCP 8080:x/Pod/a → x/Pod/b → x/Pod/c → x/Pod/d",
+	}
+	if diff := cmp.Diff(want, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+	wantTargets := []TargetPaths{
+		{Pod: "x/a", Reached: true, Hops: 0, Paths: [][]string{{"x/Pod/a"}}},
+		{Pod: "x/d", Reached: true, Hops: 3, Paths: [][]string{{"x/Pod/a", "x/Pod/b", "x/Pod/c", "x/Pod/d"}}},
+	}
+	if diff := cmp.Diff(wantTargets, b.Targets); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if b.ReachedPods != 3 || b.TotalPods != 4 {
+		t.Errorf("reached %d of %d", b.ReachedPods, b.TotalPods)
+	}
+	// With at most two hops, d is out of reach.
+	b = g.BlastRadius([]*model.Pod{s.Pod("x/a")}, nil, BlastOptions{MaxHops: 2, Target: func(p *model.Pod) bool { return p.Name == "d" }})
+	if len(b.Hops) != 2 || b.Targets[0].Reached {
+		t.Errorf("MaxHops 2: %d hops, target %+v", len(b.Hops), b.Targets)
+	}
+	// On port 443 nothing is reachable.
+	if b := g.BlastRadius([]*model.Pod{s.Pod("x/a")}, nil, BlastOptions{Protocol: "TCP", Port: 443}); b.ReachedPods != 0 {
+		t.Errorf("port 443 reached %d pods", b.ReachedPods)
+	}
+}

@@ -1,0 +1,131 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/netreach/netreach/engine"
+)
+
+// BlastDoc is the JSON document of `netreach blast-radius -o json`
+// (schema: docs/schema/blastradius.schema.json).
+type BlastDoc struct {
+	APIVersion  string         `json:"apiVersion"`
+	Kind        string         `json:"kind"`
+	Source      string         `json:"source"`
+	SourcePods  []string       `json:"sourcePods"`
+	ReachedPods int            `json:"reachedPods"`
+	TotalPods   int            `json:"totalPods"`
+	Percent     float64        `json:"percent"`
+	Namespaces  []string       `json:"namespaces"`
+	Hops        []BlastHop     `json:"hops"`
+	Networks    []BlastNetwork `json:"networks"`
+	Targets     []BlastTarget  `json:"targets,omitempty"`
+}
+
+// BlastHop lists the workloads first reached at one hop.
+type BlastHop struct {
+	Hop       int             `json:"hop"`
+	Workloads []BlastWorkload `json:"workloads"`
+}
+
+// BlastWorkload is a reached workload.
+type BlastWorkload struct {
+	Workload string   `json:"workload"`
+	Pods     []string `json:"pods"`
+	Ports    PortsDoc `json:"ports"`
+	Path     []string `json:"path"`
+}
+
+// BlastNetwork is a reached network.
+type BlastNetwork struct {
+	Network string   `json:"network"`
+	Hop     int      `json:"hop"`
+	Ports   PortsDoc `json:"ports"`
+}
+
+// BlastTarget is a crown-jewel pod and every shortest path to it.
+type BlastTarget struct {
+	Pod     string     `json:"pod"`
+	Reached bool       `json:"reached"`
+	Hops    int        `json:"hops,omitempty"`
+	Paths   [][]string `json:"paths"`
+}
+
+// NewBlastDoc converts a blast radius.
+func NewBlastDoc(source string, b *engine.Blast) *BlastDoc {
+	d := &BlastDoc{APIVersion: APIVersion, Kind: "BlastRadius", Source: source, SourcePods: []string{},
+		ReachedPods: b.ReachedPods, TotalPods: b.TotalPods, Namespaces: append([]string{}, b.Namespaces...),
+		Hops: []BlastHop{}, Networks: []BlastNetwork{}}
+	for _, p := range b.Sources {
+		d.SourcePods = append(d.SourcePods, p.ID())
+	}
+	if b.TotalPods > 0 {
+		d.Percent = float64(int(1000*float64(b.ReachedPods)/float64(b.TotalPods)+0.5)) / 10
+	}
+	for i, hop := range b.Hops {
+		h := BlastHop{Hop: i + 1, Workloads: []BlastWorkload{}}
+		for _, w := range hop {
+			h.Workloads = append(h.Workloads, BlastWorkload{Workload: w.Workload, Pods: w.Pods, Ports: NewPortsDoc(w.Ports), Path: w.Path})
+		}
+		d.Hops = append(d.Hops, h)
+	}
+	for _, n := range b.Networks {
+		d.Networks = append(d.Networks, BlastNetwork{Network: n.Network, Hop: n.Hop, Ports: NewPortsDoc(n.Ports)})
+	}
+	for _, t := range b.Targets {
+		bt := BlastTarget{Pod: t.Pod, Reached: t.Reached, Hops: t.Hops, Paths: t.Paths}
+		if bt.Paths == nil {
+			bt.Paths = [][]string{}
+		}
+		d.Targets = append(d.Targets, bt)
+	}
+	return d
+}
+
+// WriteBlast writes a blast radius as text (a tree by hop) or JSON.
+func WriteBlast(w io.Writer, doc *BlastDoc, f Format, targetDesc string) error {
+	if f == JSON {
+		return WriteJSON(w, doc)
+	}
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "Blast radius of %s (%s): reaches %s of %d (%.1f%%) in %s, and %s\n",
+		doc.Source, plural(len(doc.SourcePods), "pod"), plural(doc.ReachedPods, "pod"), doc.TotalPods, doc.Percent,
+		plural(len(doc.Namespaces), "namespace"), plural(len(doc.Networks), "network"))
+	for _, h := range doc.Hops {
+		fmt.Fprintf(bw, "\nhop %d:\n", h.Hop)
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		for _, wl := range h.Workloads {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\tvia %s\n", wl.Workload, plural(len(wl.Pods), "pod"), portsText(wl.Ports), strings.Join(wl.Path, " → "))
+		}
+		tw.Flush()
+	}
+	if len(doc.Networks) > 0 {
+		fmt.Fprintln(bw, "\nnetworks:")
+		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
+		for _, n := range doc.Networks {
+			fmt.Fprintf(tw, "  %s\thop %d\t%s\n", n.Network, n.Hop, portsText(n.Ports))
+		}
+		tw.Flush()
+	}
+	if targetDesc != "" {
+		fmt.Fprintf(bw, "\ntargets (%s):\n", targetDesc)
+		if len(doc.Targets) == 0 {
+			fmt.Fprintln(bw, "  no pod matches")
+		}
+		for _, t := range doc.Targets {
+			if !t.Reached {
+				fmt.Fprintf(bw, "  %s: no path\n", t.Pod)
+				continue
+			}
+			fmt.Fprintf(bw, "  %s: %s\n", t.Pod, plural(t.Hops, "hop"))
+			for _, p := range t.Paths {
+				fmt.Fprintf(bw, "    %s\n", strings.Join(p, " → "))
+			}
+		}
+	}
+	return bw.Flush()
+}
