@@ -225,3 +225,42 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBlastRadius walks the transitive blast radius of one pod (no hop
+// limit) on a compiled graph.
+func BenchmarkBlastRadius(b *testing.B) {
+	for _, s := range benchShapes(b, "T2,T4a") {
+		b.Run(s.Name, func(b *testing.B) {
+			snap := snapshotOf(b, s)
+			g, err := engine.Compile(snap, evaluator.DefaultOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			src := snap.Pods[len(snap.Pods)/2]
+			var br *engine.Blast
+			b.ResetTimer()
+			for b.Loop() {
+				br = g.BlastRadius([]*model.Pod{src}, nil, engine.BlastOptions{})
+			}
+			b.ReportMetric(float64(br.ReachedPods), "reached")
+		})
+	}
+}
+
+// BenchmarkExposure computes the exposure of every built-in network.
+func BenchmarkExposure(b *testing.B) {
+	for _, s := range benchShapes(b, "T2") {
+		b.Run(s.Name, func(b *testing.B) {
+			snap := snapshotOf(b, s)
+			g, err := engine.Compile(snap, evaluator.DefaultOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			catalog := snap.Catalog()
+			b.ResetTimer()
+			for b.Loop() {
+				g.Exposures(catalog)
+			}
+		})
+	}
+}

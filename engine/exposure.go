@@ -133,39 +133,63 @@ func minAddr(a, b netip.Addr) netip.Addr {
 }
 
 // exposureSide computes, per workload, the ports allowed towards (outbound) or
-// from (inbound) each part of a network. Parts are uniform for every policy,
-// so one address answers for each.
+// from (inbound) each part of a network. Parts are uniform for every policy, so
+// one address answers for each, and every pod of a class is treated alike,
+// except that traffic from a pod's own node is always allowed in (§2.10); node
+// addresses are parts of their own, answered pod by pod.
 func (g *Graph) exposureSide(parts []netipx.IPRange, outbound bool) []WorkloadExposure {
 	type acc struct {
 		pods   map[int32]bool
 		ports  evaluator.PortSet
 		ranges []RangePorts
 	}
-	byWorkload := map[string]*acc{}
-	for pi, p := range g.pods {
-		if g.podClass[pi] < 0 {
-			continue
+	nodeIPs := map[netip.Addr]bool{}
+	for _, n := range g.snap.Nodes {
+		for _, a := range n.IPs() {
+			nodeIPs[a] = true
 		}
-		id := workloadID(p)
+	}
+	byWorkload := map[string]*acc{}
+	add := func(pi int32, part netipx.IPRange, ports evaluator.PortSet) {
+		id := workloadID(g.pods[pi])
+		a := byWorkload[id]
+		if a == nil {
+			a = &acc{pods: map[int32]bool{}}
+			byWorkload[id] = a
+		}
+		a.pods[pi] = true
+		a.ports = a.ports.Union(ports)
+		if n := len(a.ranges); n > 0 && a.ranges[n-1].Range == part {
+			a.ranges[n-1].Ports = a.ranges[n-1].Ports.Union(ports)
+			return
+		}
+		a.ranges = append(a.ranges, RangePorts{Range: part, Ports: ports})
+	}
+	for c := range g.classes {
+		cl := &g.classes[c]
+		rep := Endpoint{pod: g.podIndex[cl.rep]}
 		for _, part := range parts {
-			pe, ip := Endpoint{pod: int32(pi)}, g.IPEndpoint(part.From())
+			ip := g.IPEndpoint(part.From())
+			if !outbound && nodeIPs[part.From()] {
+				for _, pi := range cl.pods {
+					if ports := g.AllowedPorts(ip, Endpoint{pod: pi}); !ports.Empty() {
+						add(pi, part, ports)
+					}
+				}
+				continue
+			}
 			var ports evaluator.PortSet
 			if outbound {
-				ports = g.AllowedPorts(pe, ip)
+				ports = g.AllowedPorts(rep, ip)
 			} else {
-				ports = g.AllowedPorts(ip, pe)
+				ports = g.AllowedPorts(ip, rep)
 			}
 			if ports.Empty() {
 				continue
 			}
-			a := byWorkload[id]
-			if a == nil {
-				a = &acc{pods: map[int32]bool{}}
-				byWorkload[id] = a
+			for _, pi := range cl.pods {
+				add(pi, part, ports)
 			}
-			a.pods[int32(pi)] = true
-			a.ports = a.ports.Union(ports)
-			a.ranges = append(a.ranges, RangePorts{Range: part, Ports: ports})
 		}
 	}
 	var out []WorkloadExposure
@@ -185,33 +209,29 @@ func workloadID(p *model.Pod) string {
 	return p.Namespace + "/Pod/" + p.Name
 }
 
-// mergeRangePorts sorts ranges, unions the ports of repeated ranges (several
-// pods of a workload), and merges adjacent ranges with equal ports.
+// mergeRangePorts unions the ports of repeated ranges (pods of several classes
+// of one workload), sorts them, and merges adjacent ranges with equal ports.
+// Ranges are parts of one partition: identical or disjoint, never overlapping.
 func mergeRangePorts(rs []RangePorts) []RangePorts {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Range.From().Less(rs[j].Range.From()) })
-	var out []RangePorts
+	byRange := map[netipx.IPRange]evaluator.PortSet{}
+	var order []netipx.IPRange
 	for _, r := range rs {
-		n := len(out)
-		switch {
-		case n > 0 && out[n-1].Range == r.Range:
-			out[n-1].Ports = out[n-1].Ports.Union(r.Ports)
-		case n > 0 && out[n-1].Range.To().Next() == r.Range.From() && out[n-1].Ports.Equal(r.Ports):
-			out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), r.Range.To())
-		default:
-			out = append(out, r)
+		if _, ok := byRange[r.Range]; !ok {
+			order = append(order, r.Range)
 		}
+		byRange[r.Range] = byRange[r.Range].Union(r.Ports)
 	}
-	// A second pass merges neighbours that became equal after unions.
-	var merged []RangePorts
-	for _, r := range out {
-		n := len(merged)
-		if n > 0 && merged[n-1].Range.To().Next() == r.Range.From() && merged[n-1].Ports.Equal(r.Ports) {
-			merged[n-1].Range = netipx.IPRangeFrom(merged[n-1].Range.From(), r.Range.To())
+	sort.Slice(order, func(i, j int) bool { return order[i].From().Less(order[j].From()) })
+	var out []RangePorts
+	for _, rg := range order {
+		ports := byRange[rg]
+		if n := len(out); n > 0 && out[n-1].Range.To().Next() == rg.From() && out[n-1].Ports.Equal(ports) {
+			out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), rg.To())
 			continue
 		}
-		merged = append(merged, r)
+		out = append(out, RangePorts{Range: rg, Ports: ports})
 	}
-	return merged
+	return out
 }
 
 // coversParts reports whether the ranges cover every part.

@@ -279,6 +279,11 @@ func TestExposuresMatchAddressQueries(t *testing.T) {
 			}
 			got := map[string]evaluator.PortSet{}
 			for _, we := range tc.exp.Outbound {
+				for i := 1; i < len(we.Ranges); i++ {
+					if !we.Ranges[i-1].Range.To().Less(we.Ranges[i].Range.From()) {
+						t.Fatalf("seed %d: %s ranges overlap or are out of order: %v", seed, we.Workload, we.Ranges)
+					}
+				}
 				for _, rp := range we.Ranges {
 					if rp.Range.Contains(ip) {
 						got[we.Workload] = rp.Ports

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -86,10 +87,13 @@ func NewBlastDoc(source string, b *engine.Blast) *BlastDoc {
 	return d
 }
 
-// WriteBlast writes a blast radius as text (a tree by hop) or JSON.
+// WriteBlast writes a blast radius as text (a tree by hop), JSON or DOT.
 func WriteBlast(w io.Writer, doc *BlastDoc, f Format, targetDesc string) error {
-	if f == JSON {
+	switch f {
+	case JSON:
 		return WriteJSON(w, doc)
+	case DOT:
+		return writeBlastDOT(w, doc)
 	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Blast radius of %s (%s): reaches %s of %d (%.1f%%) in %s, and %s\n",
@@ -127,5 +131,94 @@ func WriteBlast(w io.Writer, doc *BlastDoc, f Format, targetDesc string) error {
 			}
 		}
 	}
+	return bw.Flush()
+}
+
+// writeBlastDOT draws the blast radius as a Graphviz digraph: the source, every
+// reached workload grouped by namespace, the hop edges of the shown shortest
+// paths labelled with their ports, and the paths to --target highlighted.
+func writeBlastDOT(w io.Writer, doc *BlastDoc) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "digraph blast_radius {")
+	fmt.Fprintln(bw, `  rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", fontname="Helvetica"]; edge [fontname="Helvetica", fontsize=10];`)
+	fmt.Fprintf(bw, "  %q [fillcolor=\"#ffcccc\", penwidth=2, label=%q];\n", doc.Source, doc.Source+"\n(source)")
+	byNS := map[string][]string{}
+	var nsOrder []string
+	hopOf := map[string]int{}
+	for _, h := range doc.Hops {
+		for _, wl := range h.Workloads {
+			if _, seen := hopOf[wl.Workload]; seen {
+				continue
+			}
+			hopOf[wl.Workload] = h.Hop
+			ns := strings.SplitN(wl.Workload, "/", 2)[0]
+			if _, ok := byNS[ns]; !ok {
+				nsOrder = append(nsOrder, ns)
+			}
+			byNS[ns] = append(byNS[ns], wl.Workload)
+		}
+	}
+	sort.Strings(nsOrder)
+	for i, ns := range nsOrder {
+		fmt.Fprintf(bw, "  subgraph cluster_%d {\n    label=%q; style=dashed;\n", i, ns)
+		for _, wl := range byNS[ns] {
+			if wl == doc.Source {
+				continue
+			}
+			fmt.Fprintf(bw, "    %q [label=%q];\n", wl, fmt.Sprintf("%s\nhop %d", wl, hopOf[wl]))
+		}
+		fmt.Fprintln(bw, "  }")
+	}
+	// Paths start at the source workload; draw them from the source node.
+	fromSource := func(p []string) []string { return append([]string{doc.Source}, p[1:]...) }
+	hot := map[[2]string]bool{}
+	for _, t := range doc.Targets {
+		for _, p := range t.Paths {
+			p = fromSource(p)
+			for i := 1; i < len(p); i++ {
+				hot[[2]string{p[i-1], p[i]}] = true
+			}
+		}
+	}
+	edges := map[[2]string]string{}
+	var order [][2]string
+	for _, h := range doc.Hops {
+		for _, wl := range h.Workloads {
+			p := fromSource(wl.Path)
+			for i := 1; i < len(p); i++ {
+				k := [2]string{p[i-1], p[i]}
+				if _, ok := edges[k]; !ok {
+					order = append(order, k)
+					edges[k] = ""
+				}
+				if i == len(p)-1 {
+					edges[k] = portsText(wl.Ports)
+				}
+			}
+		}
+	}
+	for _, t := range doc.Targets {
+		for _, p := range t.Paths {
+			p = fromSource(p)
+			for i := 1; i < len(p); i++ {
+				k := [2]string{p[i-1], p[i]}
+				if _, ok := edges[k]; !ok {
+					order = append(order, k)
+					edges[k] = ""
+				}
+			}
+		}
+	}
+	for _, k := range order {
+		attrs := fmt.Sprintf("label=%q", edges[k])
+		if hot[k] {
+			attrs += `, color="#d62728", penwidth=2.5, fontcolor="#d62728"`
+		}
+		fmt.Fprintf(bw, "  %q -> %q [%s];\n", k[0], k[1], attrs)
+	}
+	for _, n := range doc.Networks {
+		fmt.Fprintf(bw, "  %q [shape=ellipse, fillcolor=\"#dde8f7\", label=%q];\n", n.Network, fmt.Sprintf("%s\nhop %d", n.Network, n.Hop))
+	}
+	fmt.Fprintln(bw, "}")
 	return bw.Flush()
 }

@@ -18,7 +18,7 @@ import (
 func newBlastCmd(g *globalOptions, s *streams) *cobra.Command {
 	var output, port, protocol, target string
 	var hops int
-	supported := []export.Format{export.Text, export.JSON}
+	supported := []export.Format{export.Text, export.JSON, export.DOT}
 	cmd := &cobra.Command{
 		Use:   "blast-radius SRC",
 		Short: "What an attacker holding SRC reaches, hop by hop, with ports and paths",

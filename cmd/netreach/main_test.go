@@ -335,6 +335,7 @@ func TestBlastRadiusGolden(t *testing.T) {
 		{"blast-radius-frontend.txt", []string{"blast-radius", "shop/deploy/frontend", "--target", "app.kubernetes.io/name=postgres"}},
 		{"blast-radius-checkout-5432.json", []string{"blast-radius", "shop/checkout-787cc64887-f2nzm", "--port", "5432", "--target", "data/postgres-0", "-o", "json"}},
 		{"blast-radius-ci-hops.txt", []string{"blast-radius", "ci/sts/buildkitd", "--hops", "1"}},
+		{"blast-radius-debug-shell.dot", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "-o", "dot"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {
