@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/graph"
@@ -85,6 +86,8 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	podHop := map[int32]int{}
 	podPorts := map[int32]evaluator.PortSet{}
 	classHop := map[int32]int{}
+	classPred := map[int32]int32{} // class → the class of the previous hop that first reached it
+	full := map[int32]bool{}       // classes all of whose pods are reached
 	var frontier []int32
 	for _, p := range sources {
 		pi, ok := g.podIndex[p]
@@ -95,6 +98,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 		c := g.podClass[pi]
 		if _, seen := classHop[c]; !seen {
 			classHop[c] = 0
+			classPred[c] = -1
 			frontier = append(frontier, c)
 			dg.SetEdge(dg.NewEdge(dg.Node(origin), node(c)))
 		}
@@ -138,15 +142,25 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	}
 	for hop := 1; len(frontier) > 0 && (opts.MaxHops == 0 || hop <= opts.MaxHops); hop++ {
 		var next []int32
-		visit := func(cs, cd int32, ports evaluator.PortSet, pods []int32) {
-			if cs != cd { // gonum graphs have no self-loops; they add no path
+		visit := func(cs, cd int32, ports evaluator.PortSet, pods []int32, wholeClass bool) {
+			h, seen := classHop[cd]
+			if seen && h < hop && full[cd] {
+				return // nothing new: every pod of cd was reached earlier
+			}
+			// Only edges into the next layer can lie on a shortest path; gonum
+			// graphs have no self-loops, and a self-loop adds no path.
+			if cs != cd && (!seen || h == hop) {
 				dg.SetEdge(dg.NewEdge(node(cs), node(cd)))
 			}
 			for _, pi := range pods {
 				reach(pi, hop, ports, cs)
 			}
-			if _, seen := classHop[cd]; !seen {
+			if wholeClass {
+				full[cd] = true
+			}
+			if !seen {
 				classHop[cd] = hop
+				classPred[cd] = cs
 				next = append(next, cd)
 			}
 		}
@@ -159,7 +173,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 			sort.Slice(targets, func(i, j int) bool { return targets[i] < targets[j] }) // deterministic paths
 			for _, cd := range targets {
 				if ports := hopOK(row[cd]); !ports.Empty() {
-					visit(cs, cd, ports, g.classes[cd].pods)
+					visit(cs, cd, ports, g.classes[cd].pods, true)
 				}
 			}
 			// §2.10: a host-network pod reaches every pod of its own node.
@@ -167,7 +181,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 				if ports := hopOK(evaluator.AllPorts(evaluator.Protocols...)); !ports.Empty() {
 					for _, pi := range byNode[cl.rep.NodeName] {
 						if g.pods[pi] != cl.rep && g.classes[g.podClass[pi]].isolatedIn {
-							visit(cs, g.podClass[pi], ports, []int32{pi})
+							visit(cs, g.podClass[pi], ports, []int32{pi}, false)
 						}
 					}
 				}
@@ -183,20 +197,15 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	}
 	// A pod's path: a shortest path to the class that first reached it, then
 	// the pod's own workload.
-	// Of several shortest paths, the first in the order of their labels is shown.
+	// A pod's path follows, from the class that first reached it, each class's
+	// first predecessor back to a source: one shortest path, always the same.
 	pathTo := func(pi int32) []string {
-		all, _ := tree.AllTo(int64(pred[pi]))
-		var best []string
-		for _, nodes := range all {
-			var labels []string
-			for _, n := range nodes[1:] {
-				labels = append(labels, label(n))
-			}
-			if best == nil || join(labels) < join(best) {
-				best = labels
-			}
+		out := []string{workloadID(g.pods[pi])}
+		for c := pred[pi]; c >= 0; c = classPred[c] {
+			out = append(out, workloadID(g.classes[c].rep))
 		}
-		return append(best, workloadID(g.pods[pi]))
+		slices.Reverse(out)
+		return out
 	}
 
 	// Group the reached pods by hop and workload.
