@@ -86,3 +86,18 @@ func checkAgreement(t *testing.T, seed uint64, ignore bool) {
 		}
 	}
 }
+
+// compiled generates the snapshot of a seed and compiles it with the default
+// options.
+func compiled(t *testing.T, seed uint64) (*modeltest.Random, *Graph) {
+	t.Helper()
+	r, err := modeltest.Generate(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, g
+}

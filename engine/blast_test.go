@@ -8,21 +8,13 @@ import (
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
-	"github.com/netreach/netreach/model/modeltest"
 )
 
 // TestBlastRadiusEqualsNaiveClosure compares the class-level walk with a
 // breadth-first search over pods using pair queries, on generated snapshots.
 func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
 	for seed := uint64(0); seed < 120; seed++ {
-		r, err := modeltest.Generate(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, g := compiled(t, seed)
 		var active []*model.Pod
 		for _, p := range r.Snapshot.Pods {
 			if !p.Terminated() {

@@ -24,14 +24,7 @@ func TestMatrixMatchesPairQueries(t *testing.T) {
 
 func checkMatrix(t *testing.T) {
 	for seed := uint64(0); seed < 150; seed++ {
-		r, err := modeltest.Generate(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, g := compiled(t, seed)
 		for _, level := range []Level{LevelPod, LevelWorkload, LevelNamespace} {
 			m := g.Matrix(level, nil)
 			got := map[[2]string]evaluator.PortSet{}
@@ -97,14 +90,7 @@ func checkMatrix(t *testing.T) {
 // networks against AllowedPorts for that address.
 func TestNetworkEdgesMatchAddressQueries(t *testing.T) {
 	for seed := uint64(0); seed < 150; seed++ {
-		r, err := modeltest.Generate(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, g := compiled(t, seed)
 		var nets []*model.Network
 		for i, a := range r.External {
 			ip := netip.MustParseAddr(a)
@@ -187,14 +173,7 @@ func TestStatsMatchPairCounts(t *testing.T) {
 // answers), and that range edges equal the answers for those addresses.
 func TestIPRanges(t *testing.T) {
 	for seed := uint64(0); seed < 60; seed++ {
-		r, err := modeltest.Generate(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, g := compiled(t, seed)
 		ranges := g.IPRanges()
 		next := netip.IPv4Unspecified()
 		for i, rg := range ranges {
@@ -245,14 +224,7 @@ func TestIPRanges(t *testing.T) {
 // to the most specific network.
 func TestExposuresMatchAddressQueries(t *testing.T) {
 	for seed := uint64(0); seed < 60; seed++ {
-		r, err := modeltest.Generate(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Compile(r.Snapshot, evaluator.DefaultOptions())
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, g := compiled(t, seed)
 		catalog := []*model.Network{
 			{Name: "wide", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}},
 			{Name: "inner", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("169.254.169.254/32")}},

@@ -235,13 +235,7 @@ func TestCanReachGolden(t *testing.T) {
 		{"can-reach-network.json", []string{"can-reach", "shop/checkout-787cc64887-f2nzm", "net:cloud-metadata", "-o", "json"}, 0},
 	}
 	for _, tc := range tests {
-		t.Run(tc.golden, func(t *testing.T) {
-			r := runCLI(t, "", tc.args...)
-			if r.code != tc.wantCode {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", r.code, tc.wantCode, r.stderr)
-			}
-			golden(t, tc.golden, r.stdout)
-		})
+		goldenRun(t, tc.golden, tc.wantCode, tc.args...)
 	}
 }
 
@@ -289,13 +283,7 @@ func TestMatrixGolden(t *testing.T) {
 		{"matrix-namespace-ip-ranges.txt", []string{"matrix", "--level", "namespace", "--ip-ranges"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.golden, func(t *testing.T) {
-			r := runCLI(t, "", tc.args...)
-			if r.code != 0 {
-				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
-			}
-			golden(t, tc.golden, r.stdout)
-		})
+		goldenRun(t, tc.golden, 0, tc.args...)
 	}
 	if r := runCLI(t, "", "matrix", "--level", "cluster"); r.code != 2 || !strings.Contains(r.stderr, `invalid --level "cluster": use pod, workload or namespace`) {
 		t.Errorf("bad level: exit %d, stderr %s", r.code, r.stderr)
@@ -314,13 +302,7 @@ func TestExposureGolden(t *testing.T) {
 			"--vpc-id", "vpc-0a0000000000cluster", "--network", "billing-vpc", "--network", "pcx-0fedcba9876543210"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.golden, func(t *testing.T) {
-			r := runCLI(t, "", tc.args...)
-			if r.code != 0 {
-				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
-			}
-			golden(t, tc.golden, r.stdout)
-		})
+		goldenRun(t, tc.golden, 0, tc.args...)
 	}
 	if r := runCLI(t, "", "exposure", "--network", "intranet"); r.code != 2 || !strings.Contains(r.stderr, `--network "intranet" is not in the catalogue`) {
 		t.Errorf("unknown network: exit %d, stderr %s", r.code, r.stderr)
@@ -338,13 +320,7 @@ func TestBlastRadiusGolden(t *testing.T) {
 		{"blast-radius-debug-shell.dot", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "-o", "dot"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.golden, func(t *testing.T) {
-			r := runCLI(t, "", tc.args...)
-			if r.code != 0 {
-				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
-			}
-			golden(t, tc.golden, r.stdout)
-		})
+		goldenRun(t, tc.golden, 0, tc.args...)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -358,4 +334,16 @@ func TestBlastRadiusGolden(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %s", tc.args, r.code, r.stderr)
 		}
 	}
+}
+
+// goldenRun runs the command line and compares its stdout with a golden file.
+func goldenRun(t *testing.T, name string, wantCode int, args ...string) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		r := runCLI(t, "", args...)
+		if r.code != wantCode {
+			t.Fatalf("exit code %d, want %d; stderr:\n%s", r.code, wantCode, r.stderr)
+		}
+		golden(t, name, r.stdout)
+	})
 }
