@@ -82,6 +82,9 @@ Exit code: 0 when allowed, 1 when denied, 2 on error.`,
 			if err != nil {
 				return usageError(fmt.Errorf("destination: %w", err))
 			}
+			if (src.Kind == "IP" || src.Kind == "Network") && (dst.Kind == "IP" || dst.Kind == "Network") {
+				return usageError(fmt.Errorf("%s and %s are both outside the pods: NetworkPolicy only governs traffic from or to pods, so name a pod or workload at one end", src.ID, dst.ID))
+			}
 			for _, t := range []*evaluator.Target{src, dst} {
 				if t.Note != "" {
 					fmt.Fprintf(s.err, "netreach: %s\n", t.Note)

@@ -253,6 +253,7 @@ func TestCanReachErrors(t *testing.T) {
 		{"bad port", []string{"can-reach", "a/b", "c/d", "--port", "0"}, "invalid --port 0: ports are 1-65535"},
 		{"one argument", []string{"can-reach", "a/b"}, "accepts 2 arg(s), received 1"},
 		{"service address", []string{"can-reach", "shop/deploy/frontend", "10.96.0.10"}, "is the ClusterIP of Service kube-system/kube-dns"},
+		{"two addresses", []string{"can-reach", "8.8.8.8", "net:internet"}, "are both outside the pods"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
