@@ -19,6 +19,14 @@ func Evaluate(s *model.Snapshot, opts Options, src, dst Endpoint, q Query) *Verd
 	want := queryPorts(q)
 	v.Egress.Direction, v.Ingress.Direction = "egress", "ingress"
 
+	// NetworkPolicy governs traffic from or to pods; between two addresses
+	// outside the pods it has nothing to say, and netreach answers "not allowed".
+	if src.Pod == nil && dst.Pod == nil {
+		v.note(NoteExternal, "%s and %s are both outside the pods: no NetworkPolicy governs traffic between them", src, dst)
+		v.Ports = PortSet{}
+		return v
+	}
+
 	// §2.12: pods in phase Succeeded or Failed take no part.
 	for _, e := range []Endpoint{src, dst} {
 		if e.Pod != nil && e.Pod.Terminated() {
