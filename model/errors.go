@@ -24,6 +24,7 @@ type InputError struct {
 	unknownField string
 }
 
+// Error renders the problem as FILE:LINE: document D (Kind ns/name): field: message.
 func (e *InputError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Source.String())
@@ -47,6 +48,7 @@ type LoadError struct {
 	Errors []*InputError
 }
 
+// Error lists every problem, one per line.
 func (e *LoadError) Error() string {
 	lines := make([]string, len(e.Errors))
 	for i, err := range e.Errors {

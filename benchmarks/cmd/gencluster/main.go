@@ -142,6 +142,7 @@ type countingWriter struct {
 	n int64
 }
 
+// Write counts the bytes it passes on.
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
