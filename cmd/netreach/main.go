@@ -30,6 +30,7 @@ type exitError struct {
 
 // Error returns the wrapped error's message.
 func (e *exitError) Error() string { return e.err.Error() }
+
 // Unwrap returns the wrapped error.
 func (e *exitError) Unwrap() error { return e.err }
 
