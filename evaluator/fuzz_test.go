@@ -63,3 +63,21 @@ func FuzzEvaluate(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResolveTarget feeds arbitrary endpoint ids to the command-line endpoint
+// parser: no panic, and either an error or endpoints.
+func FuzzResolveTarget(f *testing.F) {
+	for _, id := range []string{"shop/web", "shop/deploy/future", "10.244.0.20", "2001:db8::1", "net:internet", "net:", "a/b/c/d", "", "/", "x//"} {
+		f.Add(id)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		s := load(t, cluster)
+		target, err := ResolveTarget(s, id)
+		if err != nil {
+			return
+		}
+		if target.ID == "" {
+			t.Fatalf("%q resolved to a target without an id", id)
+		}
+	})
+}

@@ -53,3 +53,28 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLoadNetworks feeds arbitrary bytes to the network file reader (a
+// NetworkCatalog or AWS CLI JSON): no panic, and an error is a *LoadError.
+func FuzzLoadNetworks(f *testing.F) {
+	f.Add([]byte("apiVersion: netreach/v1\nkind: NetworkCatalog\nnetworks: [{name: a, type: peering, cidrs: [10.0.0.0/8]}]\n"), "")
+	f.Add([]byte(`{"VpcPeeringConnections":[{"VpcPeeringConnectionId":"pcx-1","Status":{"Code":"active"},
+		"RequesterVpcInfo":{"VpcId":"vpc-a"},"AccepterVpcInfo":{"VpcId":"vpc-b","CidrBlockSet":[{"CidrBlock":"10.1.0.0/16"}],
+		"Ipv6CidrBlockSet":[{"Ipv6CidrBlock":"2600::/56"}]}}]}`), "vpc-a")
+	f.Add([]byte(`{"Routes":[{"DestinationCidrBlock":"10.0.0.0/8","State":"active","TransitGatewayAttachments":[{"TransitGatewayAttachmentId":"tgw-attach-1"}]}]}`), "")
+	f.Fuzz(func(t *testing.T, data []byte, vpc string) {
+		nets, _, err := LoadNetworks("n.json", LoadOptions{FS: fstest.MapFS{"n.json": {Data: data}}, VPCID: vpc})
+		if err != nil {
+			var le *LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		for _, n := range nets {
+			if n.Name == "" || len(n.CIDRs) == 0 {
+				t.Fatalf("network without a name or CIDRs: %+v", n)
+			}
+		}
+	})
+}
