@@ -1,5 +1,7 @@
 package engine
 
+import "slices"
+
 // Stats are whole-cluster aggregates, computed from the classes without
 // enumerating pod pairs.
 type Stats struct {
@@ -26,6 +28,7 @@ func (g *Graph) Stats() Stats {
 	for _, cd := range g.openIn {
 		openPods += int64(len(g.classes[cd].pods))
 	}
+	rows := map[rowKey]classRow{}
 	for cs := range g.classes {
 		cl := &g.classes[cs]
 		n := int64(len(cl.pods))
@@ -53,7 +56,18 @@ func (g *Graph) Stats() Stats {
 				}
 			}
 		default:
-			for cd := range g.row(int32(cs)) {
+			// Classes with the same egress rule list and the same memberships in
+			// ingress peer sets have the same row: compute it once per group.
+			if len(cl.egRules) == 0 {
+				break // egress denied: reaches nothing
+			}
+			key := rowKey{rules: &cl.egRules[0], n: len(cl.egRules), members: g.membershipHash(int32(cs))}
+			row, ok := rows[key]
+			if !ok {
+				row = g.row(int32(cs))
+				rows[key] = row
+			}
+			for cd := range row {
 				reach += int64(len(g.classes[cd].pods))
 				if cd == int32(cs) {
 					self = true
@@ -74,13 +88,13 @@ func (g *Graph) Stats() Stats {
 	// §2.10: host-network pods reach the isolated pods of their own node even
 	// when no rule admits them.
 	m := &Matrix{g: g}
-	rows := map[int32]classRow{}
+	hostRows := map[int32]classRow{}
 	m.forNodeLocal(func(src, dst int32) {
 		cs := g.podClass[src]
-		row, ok := rows[cs]
+		row, ok := hostRows[cs]
 		if !ok {
 			row = g.row(cs)
-			rows[cs] = row
+			hostRows[cs] = row
 		}
 		if _, allowed := row[g.podClass[dst]]; !allowed {
 			st.ReachablePairs++
@@ -99,4 +113,24 @@ func (g *Graph) ingressAdmits(cd, cs int32) bool {
 		}
 	}
 	return false
+}
+
+// rowKey identifies the sources that share a row: the same egress rule list,
+// and membership in the same ingress peer sets.
+type rowKey struct {
+	rules   *ruleRef
+	n       int
+	members uint64
+}
+
+// membershipHash hashes the set of ingress peer sets class c belongs to.
+func (g *Graph) membershipHash(c int32) uint64 {
+	ids := slices.Clone(g.memberOf[c])
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	h := uint64(len(ids)) + 1
+	for _, id := range ids {
+		h = splitmix(h ^ uint64(id))
+	}
+	return h
 }
