@@ -140,6 +140,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 		podHop[pi] = hop
 		podPorts[pi] = podPorts[pi].Union(ports)
 	}
+	rows := map[rowKey]classRow{}
 	for hop := 1; len(frontier) > 0 && (opts.MaxHops == 0 || hop <= opts.MaxHops); hop++ {
 		var next []int32
 		visit := func(cs, cd int32, ports evaluator.PortSet, pods []int32, wholeClass bool) {
@@ -165,7 +166,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 			}
 		}
 		for _, cs := range frontier {
-			row := g.row(cs)
+			row := g.sharedRow(cs, rows)
 			targets := make([]int32, 0, len(row))
 			for cd := range row {
 				targets = append(targets, cd)

@@ -58,16 +58,7 @@ func (g *Graph) Stats() Stats {
 		default:
 			// Classes with the same egress rule list and the same memberships in
 			// ingress peer sets have the same row: compute it once per group.
-			if len(cl.egRules) == 0 {
-				break // egress denied: reaches nothing
-			}
-			key := rowKey{rules: &cl.egRules[0], n: len(cl.egRules), members: g.membershipHash(int32(cs))}
-			row, ok := rows[key]
-			if !ok {
-				row = g.row(int32(cs))
-				rows[key] = row
-			}
-			for cd := range row {
+			for cd := range g.sharedRow(int32(cs), rows) {
 				reach += int64(len(g.classes[cd].pods))
 				if cd == int32(cs) {
 					self = true
@@ -115,12 +106,34 @@ func (g *Graph) ingressAdmits(cd, cs int32) bool {
 	return false
 }
 
-// rowKey identifies the sources that share a row: the same egress rule list,
-// and membership in the same ingress peer sets.
+// rowKey identifies the sources that share a row: egress open, or the same
+// egress rule list; and membership in the same ingress peer sets. Rows of
+// sources with equal keys are equal: egress depends only on the rule list,
+// ingress admission only on which peer sets contain the source.
 type rowKey struct {
+	open    bool
 	rules   *ruleRef
 	n       int
 	members uint64
+}
+
+// sharedRow returns the row of class cs, computed once per rowKey in cache.
+func (g *Graph) sharedRow(cs int32, cache map[rowKey]classRow) classRow {
+	if !g.enforced {
+		return g.row(cs)
+	}
+	g.buildInverse()
+	cl := &g.classes[cs]
+	key := rowKey{open: cl.hostNetwork || !cl.isolatedEg, n: len(cl.egRules), members: g.membershipHash(cs)}
+	if !key.open && key.n > 0 {
+		key.rules = &cl.egRules[0]
+	}
+	if row, ok := cache[key]; ok {
+		return row
+	}
+	row := g.row(cs)
+	cache[key] = row
+	return row
 }
 
 // membershipHash hashes the set of ingress peer sets class c belongs to.
