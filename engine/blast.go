@@ -261,7 +261,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	// Networks reached from any reached class (sources included).
 	if len(catalog) > 0 {
 		effective := mostSpecific(catalog)
-		pieces := g.IPRanges()
+		pieces := g.rawPieces()
 		for ni, n := range catalog {
 			parts := intersectRanges(pieces, effective[ni])
 			best, ports := -1, evaluator.PortSet{}

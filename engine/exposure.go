@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"go4.org/netipx"
 
@@ -48,7 +50,7 @@ type RangePorts struct {
 // them when names is empty).
 func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure {
 	effective := mostSpecific(catalog)
-	pieces := g.IPRanges()
+	pieces := g.rawPieces()
 	var out []Exposure
 	for i, n := range catalog {
 		if len(names) > 0 && !contains(names, n.Name) {
@@ -105,11 +107,11 @@ func mostSpecific(catalog []*model.Network) []*netipx.IPSet {
 }
 
 // intersectRanges cuts the uniform pieces of the address space down to a set.
-func intersectRanges(pieces []IPRange, set *netipx.IPSet) []netipx.IPRange {
+func intersectRanges(pieces []netipx.IPRange, set *netipx.IPSet) []netipx.IPRange {
 	var out []netipx.IPRange
 	for _, r := range set.Ranges() {
 		for _, p := range pieces {
-			from, to := maxAddr(r.From(), p.Range.From()), minAddr(r.To(), p.Range.To())
+			from, to := maxAddr(r.From(), p.From()), minAddr(r.To(), p.To())
 			if from.BitLen() == to.BitLen() && !to.Less(from) {
 				out = append(out, netipx.IPRangeFrom(from, to))
 			}
@@ -165,30 +167,57 @@ func (g *Graph) exposureSide(parts []netipx.IPRange, outbound bool) []WorkloadEx
 		}
 		a.ranges = append(a.ranges, RangePorts{Range: part, Ports: ports})
 	}
+	// Classes with the same rule list (and, inbound, the same named ports) get
+	// the same answers: compute them once per group.
+	type groupKey struct {
+		open  bool
+		rules *ruleRef
+		n     int
+		named string
+	}
+	cache := map[groupKey][]evaluator.PortSet{}
 	for c := range g.classes {
 		cl := &g.classes[c]
 		rep := Endpoint{pod: g.podIndex[cl.rep]}
-		for _, part := range parts {
-			ip := g.IPEndpoint(part.From())
+		var key groupKey
+		if outbound {
+			key = groupKey{open: cl.hostNetwork || !cl.isolatedEg, n: len(cl.egRules)}
+			if !key.open && key.n > 0 {
+				key.rules = &cl.egRules[0]
+			}
+		} else {
+			key = groupKey{open: cl.hostNetwork || !cl.isolatedIn, n: len(cl.inRules), named: namedSignature(cl)}
+			if !key.open && key.n > 0 {
+				key.rules = &cl.inRules[0]
+			}
+		}
+		answers, ok := cache[key]
+		if !ok {
+			answers = make([]evaluator.PortSet, len(parts))
+			for i, part := range parts {
+				ip := g.IPEndpoint(part.From())
+				if outbound {
+					answers[i] = g.AllowedPorts(rep, ip)
+				} else if !nodeIPs[part.From()] {
+					answers[i] = g.AllowedPorts(ip, rep)
+				}
+			}
+			cache[key] = answers
+		}
+		for i, part := range parts {
 			if !outbound && nodeIPs[part.From()] {
 				for _, pi := range cl.pods {
-					if ports := g.AllowedPorts(ip, Endpoint{pod: pi}); !ports.Empty() {
+					if ports := g.AllowedPorts(g.IPEndpoint(part.From()), Endpoint{pod: pi}); !ports.Empty() {
 						add(pi, part, ports)
 					}
 				}
 				continue
 			}
-			var ports evaluator.PortSet
-			if outbound {
-				ports = g.AllowedPorts(rep, ip)
-			} else {
-				ports = g.AllowedPorts(ip, rep)
-			}
-			if ports.Empty() {
+			if answers[i].Empty() {
 				continue
 			}
 			for _, pi := range cl.pods {
-				add(pi, part, ports)
+				add(pi, part, answers[i])
 			}
 		}
 	}
@@ -256,4 +285,14 @@ func samePorts(rs []RangePorts) bool {
 		}
 	}
 	return true
+}
+
+// namedSignature identifies a class's named ports, on which the named ports of
+// its ingress rules resolve.
+func namedSignature(cl *class) string {
+	var b strings.Builder
+	for _, p := range cl.namedPorts {
+		fmt.Fprintf(&b, "%s/%s/%d,", p.Name, p.Protocol, p.Port)
+	}
+	return b.String()
 }

@@ -26,6 +26,14 @@ func (r IPRange) ID() string { return "ip:" + r.Range.From().String() + "-" + r.
 // where the pods' connectivity to and from them is identical. Addresses of
 // pods are treated like any other address here; pods appear as themselves.
 func (g *Graph) IPRanges() []IPRange {
+	pieces := g.rawPieces()
+	return g.mergePieces(pieces)
+}
+
+// rawPieces cuts both address families at every ipBlock boundary and node
+// address: every piece is treated alike by every policy, but neighbours are
+// not merged.
+func (g *Graph) rawPieces() []netipx.IPRange {
 	bounds := slices.Clone(g.atoms.bounds)
 	for _, n := range g.snap.Nodes {
 		for _, a := range n.IPs() {
@@ -51,6 +59,12 @@ func (g *Graph) IPRanges() []IPRange {
 		}
 		pieces = append(pieces, netipx.IPRangeFrom(b, end))
 	}
+	return pieces
+}
+
+// mergePieces merges neighbouring pieces whose connectivity with every pod is
+// the same.
+func (g *Graph) mergePieces(pieces []netipx.IPRange) []IPRange {
 	// Connectivity signature of each piece: the edges a network of just that
 	// piece would have.
 	nets := make([]*model.Network, len(pieces))
