@@ -97,15 +97,7 @@ func TestNetworkEdgesMatchAddressQueries(t *testing.T) {
 			nets = append(nets, &model.Network{Name: fmt.Sprintf("n%d", i), Type: model.NetworkCustom,
 				CIDRs: []netip.Prefix{netip.PrefixFrom(ip, ip.BitLen())}})
 		}
-		got := map[[2]string]evaluator.PortSet{}
-		if err := g.Matrix(LevelPod, nets).Edges(func(e Edge) error {
-			if strings.HasPrefix(e.Src, "net:") || strings.HasPrefix(e.Dst, "net:") {
-				got[[2]string{e.Src, e.Dst}] = e.Ports
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		got := edgesTouching(t, g.Matrix(LevelPod, nets), "net:")
 		for _, p := range r.Snapshot.Pods {
 			if p.Terminated() {
 				continue
@@ -188,15 +180,7 @@ func TestIPRanges(t *testing.T) {
 		if next.IsValid() {
 			t.Fatalf("seed %d: ranges end before the end of IPv6 (next %s)", seed, next)
 		}
-		got := map[[2]string]evaluator.PortSet{}
-		if err := g.Matrix(LevelPod, nil).WithIPRanges().Edges(func(e Edge) error {
-			if strings.HasPrefix(e.Src, "ip:") || strings.HasPrefix(e.Dst, "ip:") {
-				got[[2]string{e.Src, e.Dst}] = e.Ports
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		got := edgesTouching(t, g.Matrix(LevelPod, nil).WithIPRanges(), "ip:")
 		for _, p := range r.Snapshot.Pods {
 			if p.Terminated() {
 				continue
@@ -277,4 +261,19 @@ func TestExposuresMatchAddressQueries(t *testing.T) {
 			}
 		}
 	}
+}
+
+// edgesTouching collects the edges of a matrix with an end whose id starts with prefix.
+func edgesTouching(t *testing.T, m *Matrix, prefix string) map[[2]string]evaluator.PortSet {
+	t.Helper()
+	got := map[[2]string]evaluator.PortSet{}
+	if err := m.Edges(func(e Edge) error {
+		if strings.HasPrefix(e.Src, prefix) || strings.HasPrefix(e.Dst, prefix) {
+			got[[2]string{e.Src, e.Dst}] = e.Ports
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -419,11 +419,8 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	switch {
-	case strings.HasSuffix(noun, "policy"):
-		return fmt.Sprintf("%d %s", n, strings.TrimSuffix(noun, "y")+"ies")
-	case strings.HasSuffix(noun, "endpoints object"):
-		return fmt.Sprintf("%d %ss", n, noun)
+	if strings.HasSuffix(noun, "policy") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

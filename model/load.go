@@ -264,10 +264,11 @@ func joinDisplay(display, root, q string, opts *LoadOptions) string {
 	return filepath.Join(display, filepath.FromSlash(rel))
 }
 
+// describeFSError drops the path from a file system error: messages name the
+// file themselves.
 func describeFSError(err error) string {
 	var pe *fs.PathError
-	if e, ok := err.(*fs.PathError); ok {
-		pe = e
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()
