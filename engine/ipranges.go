@@ -30,17 +30,25 @@ func (g *Graph) IPRanges() []IPRange {
 	return g.mergePieces(pieces)
 }
 
-// rawPieces cuts both address families at every ipBlock boundary and node
-// address: every piece is treated alike by every policy, but neighbours are
-// not merged.
+// rawPieces cuts both address families at every ipBlock boundary and around
+// every address of a node (the Node objects' addresses and the pods' host
+// addresses, from which node-local traffic comes, §2.10): every piece is
+// treated alike by every policy, but neighbours are not merged.
 func (g *Graph) rawPieces() []netipx.IPRange {
 	bounds := slices.Clone(g.atoms.bounds)
+	var singles []netip.Addr
 	for _, n := range g.snap.Nodes {
-		for _, a := range n.IPs() {
-			bounds = append(bounds, a)
-			if next := a.Next(); next.IsValid() {
-				bounds = append(bounds, next)
-			}
+		singles = append(singles, n.IPs()...)
+	}
+	for _, p := range g.pods {
+		if p.NodeName != "" && p.HostIP.IsValid() {
+			singles = append(singles, p.HostIP)
+		}
+	}
+	for _, a := range singles {
+		bounds = append(bounds, a)
+		if next := a.Next(); next.IsValid() {
+			bounds = append(bounds, next)
 		}
 	}
 	bounds = append(bounds, netip.IPv4Unspecified(), netip.IPv6Unspecified())

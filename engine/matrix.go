@@ -566,13 +566,9 @@ func (m *Matrix) networkEdges() map[int32][]netEdge {
 		if !g.enforced || cl.hostNetwork || !cl.isolatedIn {
 			return all
 		}
-		if pod := g.pods[pi]; pod.NodeName != "" {
-			if node := g.snap.Node(pod.NodeName); node != nil {
-				for _, a := range node.IPs() {
-					if netSets[n].Contains(a) {
-						return all // §2.10: the pod's own node is in the network
-					}
-				}
+		for _, a := range g.ownNodeAddrs(g.pods[pi]) {
+			if netSets[n].Contains(a) {
+				return all // §2.10: the pod's own node is in the network
 			}
 		}
 		p := evaluator.PortSet{}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/netip"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -141,17 +142,24 @@ func (g *Graph) fromOwnNode(src Endpoint, dst *model.Pod) bool {
 		s := g.pods[src.pod]
 		return s.HostNetwork && s.NodeName == dst.NodeName
 	}
-	if dst.HostIP == src.ip {
-		return true
+	return slices.Contains(g.ownNodeAddrs(dst), src.ip)
+}
+
+// ownNodeAddrs returns the addresses of a pod's node, from which traffic to the
+// pod is always admitted (§2.10): the pod's host address and the addresses of
+// its Node object. A pod not bound to a node has none.
+func (g *Graph) ownNodeAddrs(p *model.Pod) []netip.Addr {
+	if p.NodeName == "" {
+		return nil
 	}
-	if n := g.snap.Node(dst.NodeName); n != nil {
-		for _, a := range n.IPs() {
-			if a == src.ip {
-				return true
-			}
-		}
+	var out []netip.Addr
+	if p.HostIP.IsValid() {
+		out = append(out, p.HostIP)
 	}
-	return false
+	if n := g.snap.Node(p.NodeName); n != nil {
+		out = append(out, n.IPs()...)
+	}
+	return out
 }
 
 // AllowedPorts returns every port src may use towards dst.

@@ -88,7 +88,7 @@ func (g *gen) build() (*Random, error) {
 	for n := 1; n <= 2; n++ {
 		g.doc("apiVersion: v1\nkind: Node\nmetadata: {name: n%d}\nstatus: {addresses: [{type: InternalIP, address: 172.16.0.%d}]}", n, n)
 	}
-	out.External = append(out.External, "172.16.0.1", "172.16.0.2")
+	out.External = append(out.External, "172.16.0.1", "172.16.0.2", "198.51.100.1", "198.51.100.2")
 	var namespaces []string
 	for i := 0; i < nsCount; i++ {
 		ns := fmt.Sprintf("ns%d", i)
@@ -125,6 +125,15 @@ func (g *gen) build() (*Random, error) {
 				fmt.Fprintf(&status, "phase: %s, podIPs: [{ip: 10.0.%d.%d}, {ip: 'fd00::%x'}]", phase, i, ipv4, ipv4)
 			default:
 				fmt.Fprintf(&status, "phase: %s, podIP: 10.0.%d.%d", phase, i, ipv4)
+			}
+			if !strings.Contains(status.String(), "Pending") && g.chance(0.3) {
+				// The kubelet reports the node's address; sometimes one that no
+				// Node object lists (the Node was not captured).
+				if g.chance(0.5) {
+					fmt.Fprintf(&status, ", hostIP: 172.16.0.%d", node)
+				} else {
+					fmt.Fprintf(&status, ", hostIP: 198.51.100.%d", node)
+				}
 			}
 			ipv4++
 			g.doc("apiVersion: v1\nkind: Pod\nmetadata: {name: p%d, namespace: %s, labels: %s}\nspec: {%s}\nstatus: {%s}",
