@@ -227,29 +227,48 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 // BenchmarkBlastRadius walks the transitive blast radius of one pod (no hop
-// limit) on a compiled graph.
+// limit) on a compiled graph, with the networks of the built-in catalogue, as
+// `netreach blast-radius` does. "cold" is the first walk on a freshly
+// compiled graph (which also numbers the workloads and cuts the address
+// space, kept for later queries); "targets" also asks for every shortest path
+// to the pods of one namespace.
 func BenchmarkBlastRadius(b *testing.B) {
 	for _, s := range benchShapes(b, "T2,T4a") {
-		b.Run(s.Name, func(b *testing.B) {
-			snap := snapshotOf(b, s)
-			g, err := engine.Compile(snap, evaluator.DefaultOptions())
-			if err != nil {
-				b.Fatal(err)
-			}
-			src := snap.Pods[len(snap.Pods)/2]
-			var br *engine.Blast
-			b.ResetTimer()
-			for b.Loop() {
-				br = g.BlastRadius([]*model.Pod{src}, nil, engine.BlastOptions{})
-			}
-			b.ReportMetric(float64(br.ReachedPods), "reached")
-		})
+		snap := snapshotOf(b, s)
+		src := snap.Pods[len(snap.Pods)/2]
+		catalog := snap.Catalog()
+		target := snap.Pods[len(snap.Pods)/3].Namespace
+		for _, variant := range []string{"", "/targets", "/cold"} {
+			b.Run(s.Name+variant, func(b *testing.B) {
+				g, err := engine.Compile(snap, evaluator.DefaultOptions())
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts := engine.BlastOptions{}
+				if variant == "/targets" {
+					opts.Target = func(p *model.Pod) bool { return p.Namespace == target }
+				}
+				var br *engine.Blast
+				for b.Loop() {
+					if variant == "/cold" {
+						b.StopTimer()
+						if g, err = engine.Compile(snap, evaluator.DefaultOptions()); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+					br = g.BlastRadius([]*model.Pod{src}, catalog, opts)
+				}
+				b.ReportMetric(float64(br.ReachedPods), "reached")
+				b.ReportMetric(float64(len(br.Networks)), "networks")
+			})
+		}
 	}
 }
 
 // BenchmarkExposure computes the exposure of every built-in network.
 func BenchmarkExposure(b *testing.B) {
-	for _, s := range benchShapes(b, "T2") {
+	for _, s := range benchShapes(b, "T2,T4a") {
 		b.Run(s.Name, func(b *testing.B) {
 			snap := snapshotOf(b, s)
 			g, err := engine.Compile(snap, evaluator.DefaultOptions())

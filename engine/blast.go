@@ -3,7 +3,9 @@ package engine
 import (
 	"slices"
 	"sort"
+	"strings"
 
+	"go4.org/netipx"
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
@@ -69,54 +71,103 @@ type TargetPaths struct {
 	Paths [][]string
 }
 
-// BlastRadius walks the class graph breadth first from the source pods.
+// BlastRadius walks the class graph breadth first from the source pods. Every
+// pod of a class reaches the same classes (node-local traffic aside, and
+// host-network classes live on one node), and classes with the same egress
+// rule list and the same memberships in ingress peer sets reach the same
+// destinations with the same ports, so each such group is expanded once per
+// walk, at the first hop it appears: later members of a group lie on no
+// shortest path.
 func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts BlastOptions) *Blast {
+	w := newWalk(g, opts)
+	w.start(sources)
+	for hop := int32(1); len(w.layers[hop-1]) > 0 && (opts.MaxHops == 0 || int(hop) <= opts.MaxHops); hop++ {
+		w.expand(hop)
+	}
 	b := &Blast{Sources: sources}
-	const origin = int64(-1)
-	dg := simple.NewDirectedGraph()
-	dg.AddNode(simple.Node(origin))
-	node := func(c int32) graph.Node {
-		if n := dg.Node(int64(c)); n != nil {
-			return n
-		}
-		n := simple.Node(int64(c))
-		dg.AddNode(n)
-		return n
+	w.collect(b)
+	if len(catalog) > 0 {
+		w.networks(b, catalog)
 	}
-	podHop := map[int32]int{}
-	podPorts := map[int32]evaluator.PortSet{}
-	classHop := map[int32]int{}
-	classPred := map[int32]int32{} // class → the class of the previous hop that first reached it
-	full := map[int32]bool{}       // classes all of whose pods are reached
-	var frontier []int32
-	for _, p := range sources {
-		pi, ok := g.podIndex[p]
-		if !ok || g.podClass[pi] < 0 {
-			continue
-		}
-		podHop[pi] = 0
-		c := g.podClass[pi]
-		if _, seen := classHop[c]; !seen {
-			classHop[c] = 0
-			classPred[c] = -1
-			frontier = append(frontier, c)
-			dg.SetEdge(dg.NewEdge(dg.Node(origin), node(c)))
-		}
+	if opts.Target != nil {
+		w.targets(b)
 	}
-	byNode := map[string][]int32{}
-	for i, p := range g.pods {
-		if g.podClass[i] >= 0 && p.NodeName != "" {
-			byNode[p.NodeName] = append(byNode[p.NodeName], int32(i))
-		}
+	return b
+}
+
+// walk is the state of one blast-radius walk.
+type walk struct {
+	g      *Graph
+	opts   BlastOptions
+	filter func(evaluator.PortSet) evaluator.PortSet
+
+	// Per class: the first hop any of its pods is reached (-1: not reached)
+	// and the class that reached it first; the hop at which every pod of it is
+	// reached, with the ports and the first class that did so.
+	hop, pred           []int32
+	firstPod            []int32 // the pod reached by pred's first visit
+	wholeHop, wholePred []int32
+	wholeSeq            []int32
+	wholePorts          []evaluator.PortSet
+	pods                map[int32]*podReach // pods reached on their own: sources, node-local
+	layers              [][]int32           // classes first reached at each hop
+	seq                 int32               // order of expansion, for first predecessors
+	openDone            bool                // the open-ingress classes were reached from open egress
+	listOpenDone        map[tableKey]bool
+	groupDone           map[rowKey]bool
+	ruleDone            map[ruleRef]bool // egress rules expanded towards open ingress
+	// Per class, the ingress ports from the source being expanded, valid when
+	// inStamp equals stamp.
+	inStamp      []int32
+	inPorts      []evaluator.PortSet
+	stamp        int32
+	paths        bool
+	predGroups   map[int32][]int32 // class → groups reaching all its pods at its first hop
+	podPreds     map[int32][]int32 // pod → host-network classes reaching it alone at its hop
+	groups       []edgeGroup       // the groups of sources edges start from
+	groupMembers map[int32][]int32 // group → its member classes, found when asked
+	psDone       []bool            // ingress peer sets whose admissions were expanded
+	curGroup     int32
+}
+
+// podReach is how a pod was reached on its own.
+type podReach struct {
+	hop, pred, seq int32
+	ports          evaluator.PortSet
+}
+
+func newWalk(g *Graph, opts BlastOptions) *walk {
+	n := len(g.classes)
+	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), wholeHop: make([]int32, n),
+		wholePred: make([]int32, n), wholeSeq: make([]int32, n), wholePorts: make([]evaluator.PortSet, n),
+		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{}, groupDone: map[rowKey]bool{},
+		ruleDone: map[ruleRef]bool{}, inStamp: make([]int32, n), inPorts: make([]evaluator.PortSet, n), paths: opts.Target != nil}
+	for i := range w.hop {
+		w.hop[i], w.wholeHop[i] = -1, -1
 	}
-	hopOK := func(ports evaluator.PortSet) evaluator.PortSet {
-		switch {
-		case opts.Port != 0 && opts.Protocol != "":
+	if w.paths {
+		w.predGroups, w.podPreds, w.groupMembers = map[int32][]int32{}, map[int32][]int32{}, map[int32][]int32{}
+	}
+	w.filter = hopFilter(opts)
+	if g.enforced {
+		g.buildInverse()
+		w.psDone = make([]bool, len(g.peerSets))
+	}
+	return w
+}
+
+// hopFilter keeps the ports a hop may use under --port and --protocol.
+func hopFilter(opts BlastOptions) func(evaluator.PortSet) evaluator.PortSet {
+	switch {
+	case opts.Port != 0 && opts.Protocol != "":
+		return func(ports evaluator.PortSet) evaluator.PortSet {
 			if ports.Contains(opts.Protocol, opts.Port) {
 				return evaluator.SinglePort(opts.Protocol, opts.Port, opts.Port)
 			}
 			return evaluator.PortSet{}
-		case opts.Port != 0:
+		}
+	case opts.Port != 0:
+		return func(ports evaluator.PortSet) evaluator.PortSet {
 			out := evaluator.PortSet{}
 			for _, pr := range evaluator.Protocols {
 				if ports.Contains(pr, opts.Port) {
@@ -124,132 +175,373 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 				}
 			}
 			return out
-		case opts.Protocol != "":
-			return ports.Intersect(evaluator.AllPorts(opts.Protocol))
 		}
-		return ports
+	case opts.Protocol != "":
+		only := evaluator.AllPorts(opts.Protocol)
+		return func(ports evaluator.PortSet) evaluator.PortSet { return ports.Intersect(only) }
 	}
-	pred := map[int32]int32{} // pod → a class of the previous hop that reaches it
-	reach := func(pi int32, hop int, ports evaluator.PortSet, from int32) {
-		if h, ok := podHop[pi]; ok && h < hop {
-			return
+	return func(ports evaluator.PortSet) evaluator.PortSet { return ports }
+}
+
+// start places the source pods at hop 0.
+func (w *walk) start(sources []*model.Pod) {
+	w.layers = [][]int32{nil}
+	for _, p := range sources {
+		pi, ok := w.g.podIndex[p]
+		if !ok || w.g.podClass[pi] < 0 {
+			continue
 		}
-		if _, ok := podHop[pi]; !ok {
-			pred[pi] = from
+		w.pods[pi] = &podReach{hop: 0, pred: -1}
+		if c := w.g.podClass[pi]; w.hop[c] < 0 {
+			w.hop[c], w.pred[c], w.firstPod[c] = 0, -1, pi
+			w.layers[0] = append(w.layers[0], c)
 		}
-		podHop[pi] = hop
-		podPorts[pi] = podPorts[pi].Union(ports)
 	}
-	rows := map[rowKey]classRow{}
-	for hop := 1; len(frontier) > 0 && (opts.MaxHops == 0 || hop <= opts.MaxHops); hop++ {
-		var next []int32
-		visit := func(cs, cd int32, ports evaluator.PortSet, pods []int32, wholeClass bool) {
-			h, seen := classHop[cd]
-			if seen && h < hop && full[cd] {
-				return // nothing new: every pod of cd was reached earlier
-			}
-			// Only edges into the next layer can lie on a shortest path; gonum
-			// graphs have no self-loops, and a self-loop adds no path.
-			if cs != cd && (!seen || h == hop) {
-				dg.SetEdge(dg.NewEdge(node(cs), node(cd)))
-			}
-			for _, pi := range pods {
-				reach(pi, hop, ports, cs)
-			}
-			if wholeClass {
-				full[cd] = true
-			}
-			if !seen {
-				classHop[cd] = hop
-				classPred[cd] = cs
-				next = append(next, cd)
-			}
-		}
-		for _, cs := range frontier {
-			row := g.sharedRow(cs, rows)
-			targets := make([]int32, 0, len(row))
-			for cd := range row {
-				targets = append(targets, cd)
-			}
-			sort.Slice(targets, func(i, j int) bool { return targets[i] < targets[j] }) // deterministic paths
-			for _, cd := range targets {
-				if ports := hopOK(row[cd]); !ports.Empty() {
-					visit(cs, cd, ports, g.classes[cd].pods, true)
-				}
-			}
-			// §2.10: a host-network pod reaches every pod of its own node.
-			if cl := &g.classes[cs]; cl.hostNetwork {
-				if ports := hopOK(evaluator.AllPorts(evaluator.Protocols...)); !ports.Empty() {
-					for _, pi := range byNode[cl.rep.NodeName] {
-						if g.pods[pi] != cl.rep && g.classes[g.podClass[pi]].isolatedIn {
-							visit(cs, g.podClass[pi], ports, []int32{pi}, false)
+	slices.Sort(w.layers[0])
+}
+
+// expand reaches, from the classes first reached at hop-1, everything they
+// reach that was not reached before.
+func (w *walk) expand(hop int32) {
+	g := w.g
+	w.layers = append(w.layers, nil)
+	frontier := w.layers[hop-1]
+	all := evaluator.AllPorts(evaluator.Protocols...)
+	for _, cs := range frontier {
+		w.seq++
+		key := w.rowKeyOf(cs)
+		list := key.list()
+		if !g.enforced || key.open {
+			if !w.openDone {
+				// §2.1: open egress reaches every class whose ingress is open
+				// (§2.13: every class when policies are not enforced).
+				w.openDone = true
+				w.group(edgeGroup{kind: groupOpen, hop: hop})
+				if ports := w.filter(all); !ports.Empty() {
+					if g.enforced {
+						g.buildInverse()
+						for _, cd := range g.openIn {
+							w.visitClass(cs, cd, hop, ports)
+						}
+					} else {
+						for cd := range g.classes {
+							w.visitClass(cs, int32(cd), hop, ports)
 						}
 					}
 				}
 			}
+			if g.enforced && !w.groupDone[key] {
+				// Isolated destinations whose ingress rules admit cs (§2.3, §2.4).
+				// What a peer set's rules admit does not depend on the source:
+				// each set is expanded once per walk.
+				w.groupDone[key] = true
+				expand := func(ps int32) {
+					if w.psDone[ps] {
+						return
+					}
+					w.psDone[ps] = true
+					w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
+					for _, r := range g.admitRules[ps] {
+						cd := r.class
+						if h := w.wholeHop[cd]; h >= 0 && h < hop {
+							continue
+						}
+						if ports := w.filter(g.portSpecs[r.spec].portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
+							w.visitClass(cs, cd, hop, ports)
+						}
+					}
+				}
+				for _, ps := range g.allSets {
+					expand(ps)
+				}
+				for _, ps := range g.memberOf[cs] {
+					expand(ps)
+				}
+			}
+		} else {
+			src := &g.classes[cs]
+			if !w.listOpenDone[list] {
+				// Destinations with open ingress: the egress rules alone decide,
+				// whoever the source is, so each rule is expanded once per walk.
+				w.listOpenDone[list] = true
+				for _, r := range src.egRules {
+					if w.ruleDone[r] {
+						continue
+					}
+					w.ruleDone[r] = true
+					w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
+					spec := &g.portSpecs[r.ports]
+					g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+						dst := &g.classes[cd]
+						if dst.isolatedIn && !dst.hostNetwork {
+							return
+						}
+						if h := w.wholeHop[cd]; h >= 0 && h < hop {
+							return
+						}
+						if ports := w.filter(spec.portsFor(dst.namedPorts)); !ports.Empty() {
+							w.visitClass(cs, cd, hop, ports)
+						}
+					})
+				}
+			}
+			if !w.groupDone[key] {
+				// §2.4: egress at cs and ingress at the destination must both
+				// allow; a port both allow is in some rule's ports and in the
+				// ingress ports, so rules can be taken one at a time.
+				w.groupDone[key] = true
+				w.group(edgeGroup{kind: groupRow, hop: hop, row: key})
+				w.stamp++
+				for _, r := range src.egRules {
+					spec := &g.portSpecs[r.ports]
+					g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+						dst := &g.classes[cd]
+						if !dst.isolatedIn || dst.hostNetwork {
+							return
+						}
+						if h := w.wholeHop[cd]; h >= 0 && h < hop {
+							return
+						}
+						eg := w.filter(spec.portsFor(dst.namedPorts))
+						if eg.Empty() {
+							return
+						}
+						if w.inStamp[cd] != w.stamp {
+							w.inStamp[cd], w.inPorts[cd] = w.stamp, g.ingressFromClass(cd, cs)
+						}
+						if ports := eg.Intersect(w.inPorts[cd]); !ports.Empty() {
+							w.visitClass(cs, cd, hop, ports)
+						}
+					})
+				}
+			}
 		}
-		sort.Slice(next, func(i, j int) bool { return next[i] < next[j] })
-		frontier = next
-	}
-
-	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
-	label := func(n graph.Node) string {
-		return workloadID(g.classes[n.ID()].rep)
-	}
-	// A pod's path: a shortest path to the class that first reached it, then
-	// the pod's own workload.
-	// A pod's path follows, from the class that first reached it, each class's
-	// first predecessor back to a source: one shortest path, always the same.
-	pathTo := func(pi int32) []string {
-		out := []string{workloadID(g.pods[pi])}
-		for c := pred[pi]; c >= 0; c = classPred[c] {
-			out = append(out, workloadID(g.classes[c].rep))
+		// §2.10: a host-network pod reaches every pod of its own node.
+		if cl := &g.classes[cs]; cl.hostNetwork && g.enforced {
+			if ports := w.filter(all); !ports.Empty() {
+				for _, pi := range g.isolatedOnNode(cl.rep.NodeName) {
+					w.visitPod(cs, pi, hop, ports)
+				}
+			}
 		}
-		slices.Reverse(out)
-		return out
 	}
+	slices.Sort(w.layers[hop])
+}
 
-	// Group the reached pods by hop and workload.
-	type key struct {
-		hop int
-		wl  string
+// rowKeyOf is the key of the sources that reach the same destinations with the
+// same ports as cs.
+func (w *walk) rowKeyOf(cs int32) rowKey {
+	g := w.g
+	cl := &g.classes[cs]
+	if !g.enforced {
+		return rowKey{open: true}
 	}
+	g.buildInverse()
+	key := rowKey{open: cl.hostNetwork || !cl.isolatedEg, n: len(cl.egRules), members: g.membershipHash(cs)}
+	if !key.open && key.n > 0 {
+		key.rules = &cl.egRules[0]
+	}
+	return key
+}
+
+// list is the part of a row key that names the egress rule list.
+func (k rowKey) list() tableKey {
+	if k.open {
+		return tableKey{n: -1}
+	}
+	return tableKey{rules: k.rules, n: k.n}
+}
+
+// edgeGroup is a group of sources at hop-1 that share the edges made while
+// it was expanded: the members are found when paths ask for them.
+type edgeGroup struct {
+	kind groupKind
+	hop  int32
+	row  rowKey  // groupRow
+	ps   int32   // groupPeerSet
+	rule ruleRef // groupRule
+}
+
+type groupKind uint8
+
+const (
+	groupOpen    groupKind = iota // every source with open egress
+	groupRow                      // the sources with one row key
+	groupPeerSet                  // the sources with open egress in one ingress peer set
+	groupRule                     // the sources with isolated egress and one egress rule
+)
+
+// group starts the edges of a group of sources, remembered when paths are wanted.
+func (w *walk) group(e edgeGroup) {
+	if !w.paths {
+		return
+	}
+	w.curGroup = int32(len(w.groups))
+	w.groups = append(w.groups, e)
+}
+
+// members returns the classes of a group.
+func (w *walk) members(gid int32) []int32 {
+	if m, ok := w.groupMembers[gid]; ok {
+		return m
+	}
+	g := w.g
+	e := w.groups[gid]
+	var out []int32
+	for _, c := range w.layers[e.hop-1] {
+		key := w.rowKeyOf(c)
+		var in bool
+		switch e.kind {
+		case groupOpen:
+			in = key.open
+		case groupRow:
+			in = key == e.row
+		case groupPeerSet:
+			_, member := slices.BinarySearch(g.memberOf[c], e.ps)
+			in = key.open && (member || slices.Contains(g.allSets, e.ps))
+		case groupRule:
+			in = !key.open && slices.Contains(g.classes[c].egRules, e.rule)
+		}
+		if in {
+			out = append(out, c)
+		}
+	}
+	w.groupMembers[gid] = out
+	return out
+}
+
+// reached records that class cd has pods reached at hop, first by cs reaching
+// pod pi.
+func (w *walk) reached(cs, cd, pi, hop int32) {
+	if w.hop[cd] < 0 {
+		w.hop[cd], w.pred[cd], w.firstPod[cd] = hop, cs, pi
+		w.layers[hop] = append(w.layers[hop], cd)
+	}
+}
+
+// visitClass reaches every pod of class cd at hop from cs.
+func (w *walk) visitClass(cs, cd, hop int32, ports evaluator.PortSet) {
+	switch h := w.wholeHop[cd]; {
+	case h >= 0 && h < hop:
+		return // every pod was reached earlier
+	case h == hop:
+		w.wholePorts[cd] = w.wholePorts[cd].Union(ports)
+	default:
+		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, w.seq, ports
+	}
+	w.reached(cs, cd, w.g.classes[cd].pods[0], hop)
+	if w.paths && w.hop[cd] == hop {
+		// An edge of the shortest-path graph from the current group.
+		if l := w.predGroups[cd]; len(l) == 0 || l[len(l)-1] != w.curGroup {
+			w.predGroups[cd] = append(l, w.curGroup)
+		}
+	}
+}
+
+// visitPod reaches one pod at hop from cs (node-local traffic).
+func (w *walk) visitPod(cs, pi, hop int32, ports evaluator.PortSet) {
+	cd := w.g.podClass[pi]
+	if h := w.wholeHop[cd]; h >= 0 && h < hop {
+		return
+	}
+	r := w.pods[pi]
+	switch {
+	case r == nil:
+		w.pods[pi] = &podReach{hop: hop, pred: cs, seq: w.seq, ports: ports}
+	case r.hop < hop:
+		return
+	case r.hop == hop:
+		r.ports = r.ports.Union(ports)
+	}
+	w.reached(cs, cd, pi, hop)
+	if w.paths {
+		w.podPreds[pi] = append(w.podPreds[pi], cs)
+	}
+}
+
+// podHop returns the hop at which a pod is first reached (-1: never), the
+// ports by which the previous hop reaches it, and the class that reached it
+// first.
+func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32) {
+	c := w.g.podClass[pi]
+	hop, pred = w.wholeHop[c], w.wholePred[c]
+	seq := w.wholeSeq[c]
+	if hop >= 0 {
+		ports = w.wholePorts[c]
+	}
+	if r := w.pods[pi]; r != nil {
+		switch {
+		case hop < 0 || r.hop < hop:
+			return r.hop, r.ports, r.pred
+		case r.hop == hop:
+			ports = ports.Union(r.ports)
+			if r.seq < seq {
+				pred = r.pred
+			}
+		}
+	}
+	return hop, ports, pred
+}
+
+// pathTo is one shortest path to a pod: each class's first predecessor back to
+// a source, as workload ids.
+func (w *walk) pathTo(pi, pred int32) []string {
+	podWL, ids := w.g.workloads()
+	out := []string{ids[podWL[pi]]}
+	for c := pred; c >= 0; c = w.pred[c] {
+		out = append(out, ids[podWL[w.firstPod[c]]])
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// collect groups the reached pods by hop and workload.
+func (w *walk) collect(b *Blast) {
+	g := w.g
+	var reached []int32
+	for _, layer := range w.layers {
+		for _, c := range layer {
+			reached = append(reached, g.classes[c].pods...)
+		}
+	}
+	slices.Sort(reached)
+	podWL, ids := g.workloads()
+	type key struct{ hop, wl int32 }
 	groups := map[key]*ReachedWorkload{}
-	namespaces := map[string]bool{}
-	order := make([]int32, 0, len(podHop))
-	for pi := range podHop {
-		order = append(order, pi)
-	}
-	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
-	for _, pi := range order {
-		hop := podHop[pi]
-		if hop == 0 {
+	namespaces := make([]bool, len(g.snap.Namespaces))
+	for _, pi := range reached {
+		hop, ports, pred := w.podHop(pi)
+		if hop <= 0 {
 			continue
 		}
 		p := g.pods[pi]
 		b.ReachedPods++
-		namespaces[p.Namespace] = true
-		k := key{hop, workloadID(p)}
+		namespaces[g.classes[g.podClass[pi]].nsID] = true
+		k := key{hop, podWL[pi]}
 		rw := groups[k]
 		if rw == nil {
-			rw = &ReachedWorkload{Workload: k.wl, Path: pathTo(pi)}
+			rw = &ReachedWorkload{Workload: ids[k.wl], Path: w.pathTo(pi, pred)}
 			groups[k] = rw
 		}
 		rw.Pods = append(rw.Pods, p.ID())
-		rw.Ports = rw.Ports.Union(podPorts[pi])
+		if !ports.Equal(rw.Ports) {
+			rw.Ports = rw.Ports.Union(ports)
+		}
 	}
 	for k, rw := range groups {
-		for len(b.Hops) < k.hop {
+		for len(b.Hops) < int(k.hop) {
 			b.Hops = append(b.Hops, nil)
 		}
-		sort.Strings(rw.Pods)
+		slices.Sort(rw.Pods)
 		b.Hops[k.hop-1] = append(b.Hops[k.hop-1], *rw)
 	}
 	for _, h := range b.Hops {
-		sort.Slice(h, func(i, j int) bool { return h[i].Workload < h[j].Workload })
+		slices.SortFunc(h, func(a, b ReachedWorkload) int { return strings.Compare(a.Workload, b.Workload) })
 	}
-	for ns := range namespaces {
-		b.Namespaces = append(b.Namespaces, ns)
+	for i, in := range namespaces {
+		if in {
+			b.Namespaces = append(b.Namespaces, g.snap.Namespaces[i].Name)
+		}
 	}
 	sort.Strings(b.Namespaces)
 	for i := range g.pods {
@@ -257,94 +549,221 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 			b.TotalPods++
 		}
 	}
+}
 
-	// Networks reached from any reached class (sources included).
-	if len(catalog) > 0 {
-		effective := mostSpecific(catalog)
-		pieces := g.rawPieces()
-		for ni, n := range catalog {
-			parts := intersectRanges(pieces, effective[ni])
-			best, ports := -1, evaluator.PortSet{}
-			for c, hop := range classHop {
-				if opts.MaxHops != 0 && hop+1 > opts.MaxHops {
-					continue
-				}
-				pe := Endpoint{pod: g.podIndex[g.classes[c].rep]}
-				for _, part := range parts {
-					if p := hopOK(g.AllowedPorts(pe, g.IPEndpoint(part.From()))); !p.Empty() {
-						if best < 0 || hop+1 < best {
-							best = hop + 1
-						}
-						ports = ports.Union(p)
-					}
-				}
-			}
-			if best > 0 {
-				b.Networks = append(b.Networks, ReachedNetwork{Network: n.ID(), Hop: best, Ports: ports})
-			}
-		}
+// networks adds the catalogue networks reached from any reached class
+// (sources included), one hop after the class: classes with the same egress
+// rule list reach the same addresses, so each list is answered once.
+func (w *walk) networks(b *Blast, catalog []*model.Network) {
+	g := w.g
+	effective := mostSpecific(catalog)
+	sets := make([][]netipx.IPRange, len(catalog))
+	for i := range catalog {
+		sets[i] = effective[i].Ranges()
 	}
-
-	// Crown jewels: every shortest path.
-	if opts.Target != nil {
-		for pi, p := range g.pods {
-			if g.podClass[pi] < 0 || !opts.Target(p) {
+	x := g.newExternal()
+	type answer struct {
+		best  int32
+		ports evaluator.PortSet
+	}
+	out := make([]answer, len(catalog))
+	perList := map[*run][]evaluator.PortSet{}
+	for hop, layer := range w.layers {
+		if w.opts.MaxHops != 0 && hop+1 > w.opts.MaxHops {
+			break
+		}
+		for _, c := range layer {
+			runs := x.egressRuns(c)
+			if len(runs) == 0 {
 				continue
 			}
-			tp := TargetPaths{Pod: p.ID()}
-			if hop, ok := podHop[int32(pi)]; ok {
-				tp.Reached, tp.Hops = true, hop
-				if hop == 0 {
-					tp.Paths = [][]string{{workloadID(p)}}
-				} else {
-					// Every shortest path to a class of the previous hop that reaches
-					// the pod, then the pod's workload.
-					seen := map[string]bool{}
-					for c, h := range classHop {
-						if h != hop-1 || !g.reachesPod(c, int32(pi), opts, hopOK) {
-							continue
+			ports, ok := perList[&runs[0]]
+			if !ok {
+				ports = make([]evaluator.PortSet, len(catalog))
+				for i := range catalog {
+					ports[i] = w.filter(x.portsIn(runs, sets[i]))
+				}
+				perList[&runs[0]] = ports
+			}
+			for i, p := range ports {
+				if p.Empty() {
+					continue
+				}
+				if out[i].best == 0 {
+					out[i].best = int32(hop) + 1
+				}
+				out[i].ports = out[i].ports.Union(p)
+			}
+		}
+	}
+	for i, n := range catalog {
+		if out[i].best > 0 {
+			b.Networks = append(b.Networks, ReachedNetwork{Network: n.ID(), Hop: int(out[i].best), Ports: out[i].ports})
+		}
+	}
+}
+
+// targets lists every shortest attack path to each crown-jewel pod. The
+// shortest-path graph has a node per class and workload of the pods reached at
+// the class's first hop; its edges were kept per group of sources during the
+// walk. The part that leads to the targets goes into a gonum graph, which
+// enumerates the paths.
+func (w *walk) targets(b *Blast) {
+	g := w.g
+	const origin = int64(-1)
+	dg := simple.NewDirectedGraph()
+	dg.AddNode(simple.Node(origin))
+	type wlNode struct {
+		class int32
+		wl    string
+	}
+	ids := map[wlNode]int64{}
+	var labels []string
+	node := func(n wlNode) graph.Node {
+		if id, ok := ids[n]; ok {
+			return dg.Node(id)
+		}
+		id := int64(len(labels))
+		ids[n] = id
+		labels = append(labels, n.wl)
+		gn := simple.Node(id)
+		dg.AddNode(gn)
+		return gn
+	}
+	// hopPods are the pods of a class reached at the class's first hop, by
+	// workload.
+	hopPods := func(c int32) map[string][]int32 {
+		out := map[string][]int32{}
+		whole := w.wholeHop[c] == w.hop[c]
+		for _, pi := range g.classes[c].pods {
+			if r := w.pods[pi]; whole || r != nil && r.hop == w.hop[c] {
+				id := workloadID(g.pods[pi])
+				out[id] = append(out[id], pi)
+			}
+		}
+		return out
+	}
+	// Walk the recorded edges backwards from the classes that lead to targets.
+	added := map[int32]bool{}
+	var addBack func(c int32)
+	addBack = func(c int32) {
+		if added[c] {
+			return
+		}
+		added[c] = true
+		from := func(p int32, to graph.Node) {
+			if w.hop[p] != w.hop[c]-1 {
+				return
+			}
+			addBack(p)
+			for wl := range hopPods(p) {
+				dg.SetEdge(dg.NewEdge(node(wlNode{p, wl}), to))
+			}
+		}
+		for wl, pods := range hopPods(c) {
+			to := node(wlNode{c, wl})
+			if w.hop[c] == 0 {
+				dg.SetEdge(dg.NewEdge(dg.Node(origin), to))
+				continue
+			}
+			if w.wholeHop[c] == w.hop[c] {
+				for _, gid := range w.predGroups[c] {
+					for _, p := range w.members(gid) {
+						from(p, to)
+					}
+				}
+			}
+			for _, pi := range pods {
+				for _, p := range w.podPreds[pi] {
+					if r := w.pods[pi]; r != nil && r.hop == w.hop[c] {
+						from(p, to)
+					}
+				}
+			}
+		}
+	}
+	type want struct {
+		pi    int32
+		hop   int32
+		preds []int32
+	}
+	var wants []want
+	for pi, p := range g.pods {
+		if g.podClass[pi] < 0 || !w.opts.Target(p) {
+			continue
+		}
+		hop, _, _ := w.podHop(int32(pi))
+		wt := want{pi: int32(pi), hop: hop}
+		if hop > 0 {
+			// The classes of the previous hop that reach the pod itself.
+			for _, c := range w.layers[hop-1] {
+				if g.reachesPod(c, int32(pi), w.filter) {
+					wt.preds = append(wt.preds, c)
+					addBack(c)
+				}
+			}
+		}
+		wants = append(wants, wt)
+	}
+	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
+	for _, wt := range wants {
+		p := g.pods[wt.pi]
+		tp := TargetPaths{Pod: p.ID()}
+		switch {
+		case wt.hop == 0:
+			tp.Reached, tp.Paths = true, [][]string{{workloadID(p)}}
+		case wt.hop > 0:
+			tp.Reached, tp.Hops = true, int(wt.hop)
+			seen := map[string]bool{}
+			for _, c := range wt.preds {
+				for wl := range hopPods(c) {
+					all, _ := tree.AllTo(ids[wlNode{c, wl}])
+					for _, nodes := range all {
+						var path []string
+						for _, n := range nodes[1:] {
+							path = append(path, labels[n.ID()])
 						}
-						all, _ := tree.AllTo(int64(c))
-						for _, nodes := range all {
-							var labels []string
-							for _, n := range nodes[1:] {
-								labels = append(labels, label(n))
-							}
-							labels = append(labels, workloadID(p))
-							if k := join(labels); !seen[k] {
-								seen[k] = true
-								tp.Paths = append(tp.Paths, labels)
-							}
+						path = append(path, workloadID(p))
+						if k := join(path); !seen[k] {
+							seen[k] = true
+							tp.Paths = append(tp.Paths, path)
 						}
 					}
 				}
-				sort.Slice(tp.Paths, func(i, j int) bool { return join(tp.Paths[i]) < join(tp.Paths[j]) })
 			}
-			b.Targets = append(b.Targets, tp)
+			sort.Slice(tp.Paths, func(i, j int) bool { return join(tp.Paths[i]) < join(tp.Paths[j]) })
 		}
+		b.Targets = append(b.Targets, tp)
 	}
-	return b
 }
 
 // reachesPod reports whether class c may open a connection to pod pi in one hop
 // (a rule edge of its row, or node-local traffic from a host-network class).
-func (g *Graph) reachesPod(c, pi int32, opts BlastOptions, filter func(evaluator.PortSet) evaluator.PortSet) bool {
-	if ports, ok := g.row(c)[g.podClass[pi]]; ok && !filter(ports).Empty() {
-		return true
+func (g *Graph) reachesPod(c, pi int32, filter func(evaluator.PortSet) evaluator.PortSet) bool {
+	src, dst := Endpoint{pod: g.podIndex[g.classes[c].rep]}, Endpoint{pod: pi}
+	if !g.enforced {
+		return !filter(evaluator.AllPorts(evaluator.Protocols...)).Empty()
 	}
-	cl := &g.classes[c]
-	p := g.pods[pi]
-	return cl.hostNetwork && p.NodeName == cl.rep.NodeName && p != cl.rep && g.classes[g.podClass[pi]].isolatedIn &&
-		!filter(evaluator.AllPorts(evaluator.Protocols...)).Empty()
+	// The class's ports towards the pod, leaving out loopback: the rep may be
+	// the pod itself, but the class stands for all its pods.
+	eg := g.egressPorts(src, dst)
+	return !filter(eg.Intersect(g.ingressPorts(src, dst))).Empty()
+}
+
+// isolatedOnNode returns the active pods of a node that are isolated for
+// ingress: the pods that node-local traffic reaches beyond the rules (§2.10).
+func (g *Graph) isolatedOnNode(node string) []int32 {
+	g.nodeOnce.Do(func() {
+		g.isolatedByNode = map[string][]int32{}
+		for i, p := range g.pods {
+			if c := g.podClass[i]; c >= 0 && p.NodeName != "" && g.classes[c].isolatedIn && !p.HostNetwork {
+				g.isolatedByNode[p.NodeName] = append(g.isolatedByNode[p.NodeName], int32(i))
+			}
+		}
+	})
+	return g.isolatedByNode[node]
 }
 
 func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += " → "
-		}
-		out += x
-	}
-	return out
+	return strings.Join(s, " → ")
 }

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -131,5 +134,161 @@ metadata: {name: x}
 	// On port 443 nothing is reachable.
 	if b := g.BlastRadius([]*model.Pod{s.Pod("x/a")}, nil, BlastOptions{Protocol: "TCP", Port: 443}); b.ReachedPods != 0 {
 		t.Errorf("port 443 reached %d pods", b.ReachedPods)
+	}
+}
+
+// TestBlastRadiusPathsAndNetworksEqualNaive checks, on generated snapshots,
+// every shortest attack path to every pod and the networks reached (hop and
+// ports) against a pod-level search built from pair queries, with and without
+// a hop limit and a port filter.
+func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
+	for seed := uint64(0); seed < 80; seed++ {
+		r, g := compiled(t, seed)
+		var active []*model.Pod
+		for _, p := range r.Snapshot.Pods {
+			if !p.Terminated() {
+				active = append(active, p)
+			}
+		}
+		if len(active) == 0 {
+			continue
+		}
+		catalog := append(r.Snapshot.Catalog(),
+			&model.Network{Name: "inner", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23"), netip.MustParsePrefix("fd00::/64")}})
+		effective := mostSpecific(catalog)
+		pieces := g.rawPieces()
+		for _, tc := range []struct {
+			port    int32
+			maxHops int
+		}{{0, 0}, {80, 0}, {0, 2}} {
+			filter := func(ports evaluator.PortSet) bool {
+				if tc.port != 0 {
+					return ports.Contains("TCP", tc.port)
+				}
+				return !ports.Empty()
+			}
+			src := active[int(seed*7)%len(active)]
+			// Pod-level breadth-first search.
+			reach := func(p, q *model.Pod) bool {
+				ep, _ := g.PodEndpoint(p)
+				eq, _ := g.PodEndpoint(q)
+				return filter(g.AllowedPorts(ep, eq))
+			}
+			dist := map[*model.Pod]int{src: 0}
+			queue := []*model.Pod{src}
+			for len(queue) > 0 {
+				p := queue[0]
+				queue = queue[1:]
+				if tc.maxHops != 0 && dist[p] == tc.maxHops {
+					continue
+				}
+				for _, q := range active {
+					if _, seen := dist[q]; !seen && reach(p, q) {
+						dist[q] = dist[p] + 1
+						queue = append(queue, q)
+					}
+				}
+			}
+			// Every shortest path to each pod, as workload ids.
+			var pathsTo func(q *model.Pod) [][]string
+			pathsTo = func(q *model.Pod) [][]string {
+				if dist[q] == 0 {
+					return [][]string{{workloadID(q)}}
+				}
+				var out [][]string
+				for _, p := range active {
+					if d, ok := dist[p]; ok && d == dist[q]-1 && reach(p, q) {
+						for _, path := range pathsTo(p) {
+							out = append(out, append(slices.Clone(path), workloadID(q)))
+						}
+					}
+				}
+				return out
+			}
+			want := map[string]TargetPaths{}
+			for _, q := range active {
+				tp := TargetPaths{Pod: q.ID()}
+				if d, ok := dist[q]; ok {
+					tp.Reached, tp.Hops = true, d
+					seen := map[string]bool{}
+					for _, path := range pathsTo(q) {
+						if k := join(path); !seen[k] {
+							seen[k] = true
+							tp.Paths = append(tp.Paths, path)
+						}
+					}
+					slices.SortFunc(tp.Paths, func(a, b []string) int { return strings.Compare(join(a), join(b)) })
+				}
+				want[q.ID()] = tp
+			}
+			// Networks: the first hop at which a pod reaches some address of the
+			// network (the pod's hop plus one), and the ports over every pod.
+			var wantNets []ReachedNetwork
+			for i, n := range catalog {
+				best, ports := 0, evaluator.PortSet{}
+				for _, piece := range pieces {
+					for _, rg := range effective[i].Ranges() {
+						from, to := maxAddr(piece.From(), rg.From()), minAddr(piece.To(), rg.To())
+						if from.BitLen() != to.BitLen() || to.Less(from) || from.Is4In6() {
+							continue
+						}
+						for p, d := range dist {
+							if tc.maxHops != 0 && d+1 > tc.maxHops {
+								continue
+							}
+							ep, _ := g.PodEndpoint(p)
+							got := g.AllowedPorts(ep, g.IPEndpoint(from))
+							if tc.port != 0 {
+								if !got.Contains("TCP", tc.port) {
+									continue
+								}
+								got = evaluator.SinglePort("TCP", tc.port, tc.port)
+							}
+							if got.Empty() {
+								continue
+							}
+							if best == 0 || d+1 < best {
+								best = d + 1
+							}
+							ports = ports.Union(got)
+						}
+					}
+				}
+				if best > 0 {
+					wantNets = append(wantNets, ReachedNetwork{Network: n.ID(), Hop: best, Ports: ports})
+				}
+			}
+
+			opts := BlastOptions{MaxHops: tc.maxHops, Target: func(*model.Pod) bool { return true }}
+			if tc.port != 0 {
+				opts.Protocol, opts.Port = "TCP", tc.port
+			}
+			b := g.BlastRadius([]*model.Pod{src}, catalog, opts)
+			got := map[string]TargetPaths{}
+			for _, tp := range b.Targets {
+				got[tp.Pod] = tp
+			}
+			portsEqual := cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("seed %d %+v from %s: paths (-naive +walk):\n%s\n%s", seed, tc, src.ID(), diff, r.Manifests)
+			}
+			// Each reached workload's path is a shortest path to one of its pods.
+			for _, hop := range b.Hops {
+				for _, rw := range hop {
+					found := false
+					for _, pod := range rw.Pods {
+						for _, path := range want[pod].Paths {
+							found = found || slices.Equal(path, rw.Path)
+						}
+					}
+					if !found {
+						t.Fatalf("seed %d %+v from %s: path %v of %s is no shortest path to its pods", seed, tc, src.ID(), rw.Path, rw.Workload)
+					}
+				}
+			}
+			if diff := cmp.Diff(wantNets, b.Networks, portsEqual); diff != "" {
+				t.Fatalf("seed %d %+v from %s: networks (-naive +walk):\n%s\n%s", seed, tc, src.ID(), diff, r.Manifests)
+			}
+		}
 	}
 }

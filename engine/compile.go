@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"go4.org/netipx"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -45,12 +46,32 @@ type Graph struct {
 	openIn      []int32   // classes whose ingress is open
 	admittedVia [][]int32 // peer set → isolated classes with an ingress rule naming it
 	memberOf    [][]int32 // class → peer sets (used by some ingress rule) containing it
+	memberHash  []uint64  // class → hash of the set memberOf lists
 	allSets     []int32   // peer sets containing every class
+	// admitRules lists, per peer set, the isolated classes with an ingress rule
+	// naming it and that rule's ports.
+	admitRules [][]admitRule
+
+	// Workloads, numbered on first use: the workload of each pod (a bare pod
+	// is its own) and each workload's id.
+	workloadsOnce sync.Once
+	podWorkload   []int32
+	workloadIDs   []string
+
+	// pieces cut the address space for questions about addresses outside the
+	// pods (rawPieces), built on first use.
+	piecesOnce sync.Once
+	pieces     []netipx.IPRange
 
 	// addrs is the sorted index of the pod addresses ipBlocks can match.
 	addrs []addrEntry
 	// nsClasses lists the classes of each namespace, by namespace index.
 	nsClasses [][]int32
+
+	// isolatedByNode lists the ingress-isolated pods of each node, built on
+	// first use by blast radius (node-local traffic, §2.10).
+	nodeOnce       sync.Once
+	isolatedByNode map[string][]int32
 
 	// Ingress tables for destinations with long rule lists, built on demand.
 	tableMu  sync.Mutex

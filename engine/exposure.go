@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,22 +48,73 @@ type RangePorts struct {
 }
 
 // Exposures computes the exposure of every network of the catalogue (all of
-// them when names is empty).
+// them when names is empty). Classes with the same rule list get the same
+// answer, computed once for the whole address space from the ipBlocks'
+// boundaries; a workload's answer is its classes' answers combined, plus, on
+// the inbound side, the addresses of each pod's own node (§2.10).
 func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure {
 	effective := mostSpecific(catalog)
-	pieces := g.rawPieces()
+	x := g.newExternal()
+	wls := g.workloadPods()
 	var out []Exposure
 	for i, n := range catalog {
 		if len(names) > 0 && !contains(names, n.Name) {
 			continue
 		}
-		e := Exposure{Network: n, Effective: effective[i].Ranges()}
-		parts := intersectRanges(pieces, effective[i])
-		e.Outbound = g.exposureSide(parts, true)
-		e.Inbound = g.exposureSide(parts, false)
+		set := effective[i].Ranges()
+		e := Exposure{Network: n, Effective: set}
+		e.Outbound = x.exposureSide(wls, set, true)
+		e.Inbound = x.exposureSide(wls, set, false)
 		out = append(out, e)
 	}
 	return out
+}
+
+// workloadPods are the active pods of each workload (a bare pod is its own
+// workload), sorted by workload id.
+type workloadPods struct {
+	id   string
+	pods []int32
+}
+
+func (g *Graph) workloadPods() []workloadPods {
+	podWL, ids := g.workloads()
+	out := make([]workloadPods, len(ids))
+	for i, id := range ids {
+		out[i].id = id
+	}
+	for pi, wl := range podWL {
+		if g.podClass[pi] >= 0 {
+			out[wl].pods = append(out[wl].pods, int32(pi))
+		}
+	}
+	out = slices.DeleteFunc(out, func(w workloadPods) bool { return len(w.pods) == 0 })
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// workloads numbers the workloads once: the workload of each pod (a bare pod
+// is a workload of its own, ns/Pod/name) and each workload's id.
+func (g *Graph) workloads() (podWorkload []int32, ids []string) {
+	g.workloadsOnce.Do(func() {
+		index := make(map[*model.Workload]int32)
+		g.podWorkload = make([]int32, len(g.pods))
+		for pi, p := range g.pods {
+			if p.Workload == nil {
+				g.podWorkload[pi] = int32(len(g.workloadIDs))
+				g.workloadIDs = append(g.workloadIDs, workloadID(p))
+				continue
+			}
+			i, ok := index[p.Workload]
+			if !ok {
+				i = int32(len(g.workloadIDs))
+				index[p.Workload] = i
+				g.workloadIDs = append(g.workloadIDs, p.Workload.ID())
+			}
+			g.podWorkload[pi] = i
+		}
+	})
+	return g.podWorkload, g.workloadIDs
 }
 
 func contains(list []string, s string) bool {
@@ -88,34 +140,23 @@ func mostSpecific(catalog []*model.Network) []*netipx.IPSet {
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].p.Bits() > all[j].p.Bits() })
-	var claimed netipx.IPSetBuilder
 	builders := make([]netipx.IPSetBuilder, len(catalog))
-	for _, e := range all {
+	for k, e := range all {
+		// The prefix minus every prefix claimed before it (longer, or as long
+		// and listed first): only overlapping ones matter.
 		var b netipx.IPSetBuilder
 		b.AddPrefix(e.p)
-		c, _ := claimed.IPSet()
-		b.RemoveSet(c)
+		for _, prev := range all[:k] {
+			if prev.p.Overlaps(e.p) {
+				b.RemovePrefix(prev.p)
+			}
+		}
 		s, _ := b.IPSet()
 		builders[e.net].AddSet(s)
-		claimed.AddPrefix(e.p)
 	}
 	out := make([]*netipx.IPSet, len(catalog))
 	for i := range builders {
 		out[i], _ = builders[i].IPSet()
-	}
-	return out
-}
-
-// intersectRanges cuts the uniform pieces of the address space down to a set.
-func intersectRanges(pieces []netipx.IPRange, set *netipx.IPSet) []netipx.IPRange {
-	var out []netipx.IPRange
-	for _, r := range set.Ranges() {
-		for _, p := range pieces {
-			from, to := maxAddr(r.From(), p.From()), minAddr(r.To(), p.To())
-			if from.BitLen() == to.BitLen() && !to.Less(from) {
-				out = append(out, netipx.IPRangeFrom(from, to))
-			}
-		}
 	}
 	return out
 }
@@ -135,100 +176,94 @@ func minAddr(a, b netip.Addr) netip.Addr {
 }
 
 // exposureSide computes, per workload, the ports allowed towards (outbound) or
-// from (inbound) each part of a network. Parts are uniform for every policy, so
-// one address answers for each, and every pod of a class is treated alike,
-// except that traffic from a pod's own node is always allowed in (§2.10); node
-// addresses are parts of their own, answered pod by pod.
-func (g *Graph) exposureSide(parts []netipx.IPRange, outbound bool) []WorkloadExposure {
-	type acc struct {
-		pods   map[int32]bool
-		ports  evaluator.PortSet
+// from (inbound) the addresses of a network. Every pod of a class is treated
+// alike, except that traffic from a pod's own node is always admitted (§2.10).
+func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, outbound bool) []WorkloadExposure {
+	g := x.g
+	runsOf := x.ingressRuns
+	if outbound {
+		runsOf = x.egressRuns
+	}
+	var own netipx.IPSetBuilder
+	for _, r := range set {
+		own.AddRange(r)
+	}
+	inSet, _ := own.IPSet()
+	var out []WorkloadExposure
+	var lists [][]run
+	// Most workloads have the answer of one rule list, shared with others:
+	// clip each list once.
+	type summary struct {
 		ranges []RangePorts
+		ports  evaluator.PortSet
+		all    bool
 	}
-	nodeIPs := map[netip.Addr]bool{}
-	for _, n := range g.snap.Nodes {
-		for _, a := range n.IPs() {
-			nodeIPs[a] = true
-		}
-	}
-	byWorkload := map[string]*acc{}
-	add := func(pi int32, part netipx.IPRange, ports evaluator.PortSet) {
-		id := workloadID(g.pods[pi])
-		a := byWorkload[id]
-		if a == nil {
-			a = &acc{pods: map[int32]bool{}}
-			byWorkload[id] = a
-		}
-		a.pods[pi] = true
-		a.ports = a.ports.Union(ports)
-		if n := len(a.ranges); n > 0 && a.ranges[n-1].Range == part {
-			a.ranges[n-1].Ports = a.ranges[n-1].Ports.Union(ports)
-			return
-		}
-		a.ranges = append(a.ranges, RangePorts{Range: part, Ports: ports})
-	}
-	// Classes with the same rule list (and, inbound, the same named ports) get
-	// the same answers: compute them once per group.
-	type groupKey struct {
-		open  bool
-		rules *ruleRef
-		n     int
-		named string
-	}
-	cache := map[groupKey][]evaluator.PortSet{}
-	for c := range g.classes {
-		cl := &g.classes[c]
-		rep := Endpoint{pod: g.podIndex[cl.rep]}
-		var key groupKey
-		if outbound {
-			key = groupKey{open: cl.hostNetwork || !cl.isolatedEg, n: len(cl.egRules)}
-			if !key.open && key.n > 0 {
-				key.rules = &cl.egRules[0]
-			}
-		} else {
-			key = groupKey{open: cl.hostNetwork || !cl.isolatedIn, n: len(cl.inRules), named: namedSignature(cl)}
-			if !key.open && key.n > 0 {
-				key.rules = &cl.inRules[0]
+	summaries := map[*run]summary{}
+	summarize := func(runs []run, singles []int) summary {
+		shared := len(singles) == 0 && len(runs) > 0
+		if shared {
+			if s, ok := summaries[&runs[0]]; ok {
+				return s
 			}
 		}
-		answers, ok := cache[key]
-		if !ok {
-			answers = make([]evaluator.PortSet, len(parts))
-			for i, part := range parts {
-				ip := g.IPEndpoint(part.From())
-				if outbound {
-					answers[i] = g.AllowedPorts(rep, ip)
-				} else if !nodeIPs[part.From()] {
-					answers[i] = g.AllowedPorts(ip, rep)
+		var s summary
+		s.ranges = x.clip(runs, set)
+		for _, r := range s.ranges {
+			s.ports = s.ports.Union(r.Ports)
+		}
+		s.all = samePorts(s.ranges) && covers(s.ranges, set)
+		if shared {
+			summaries[&runs[0]] = s
+		}
+		return s
+	}
+	for _, wl := range wls {
+		lists = lists[:0]
+		var singles []int
+		pods := 0
+		lastClass := int32(-1)
+		var classRuns []run
+		classHas, classAll := false, false
+		for _, pi := range wl.pods {
+			c := g.podClass[pi]
+			if c != lastClass {
+				lastClass, classRuns = c, runsOf(c)
+				if !slicesContainRuns(lists, classRuns) {
+					lists = append(lists, classRuns)
 				}
+				classHas = len(classRuns) > 0 && len(summarize(classRuns, nil).ranges) > 0
+				classAll = len(classRuns) > 0 && &classRuns[0] == &x.allRuns[0]
 			}
-			cache[key] = answers
-		}
-		for i, part := range parts {
-			if !outbound && nodeIPs[part.From()] {
-				for _, pi := range cl.pods {
-					if ports := g.AllowedPorts(g.IPEndpoint(part.From()), Endpoint{pod: pi}); !ports.Empty() {
-						add(pi, part, ports)
+			has := classHas
+			if !outbound && !classAll {
+				for _, piece := range x.ownPieces(g.pods[pi]) {
+					if inSet.Contains(x.pieces[piece].From()) {
+						singles = append(singles, piece)
+						has = true
 					}
 				}
-				continue
 			}
-			if answers[i].Empty() {
-				continue
-			}
-			for _, pi := range cl.pods {
-				add(pi, part, answers[i])
+			if has {
+				pods++
 			}
 		}
+		if pods == 0 {
+			continue
+		}
+		sum := summarize(x.unionRuns(lists, singles), singles)
+		out = append(out, WorkloadExposure{Workload: wl.id, Pods: pods, Ranges: sum.ranges, Ports: sum.ports, All: sum.all})
 	}
-	var out []WorkloadExposure
-	for id, a := range byWorkload {
-		we := WorkloadExposure{Workload: id, Pods: len(a.pods), Ports: a.ports, Ranges: mergeRangePorts(a.ranges)}
-		we.All = coversParts(we.Ranges, parts) && samePorts(we.Ranges)
-		out = append(out, we)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Workload < out[j].Workload })
 	return out
+}
+
+// slicesContainRuns reports whether lists already holds the very same run list.
+func slicesContainRuns(lists [][]run, r []run) bool {
+	for _, l := range lists {
+		if len(l) == len(r) && (len(l) == 0 || &l[0] == &r[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 func workloadID(p *model.Pod) string {
@@ -238,47 +273,10 @@ func workloadID(p *model.Pod) string {
 	return p.Namespace + "/Pod/" + p.Name
 }
 
-// mergeRangePorts unions the ports of repeated ranges (pods of several classes
-// of one workload), sorts them, and merges adjacent ranges with equal ports.
-// Ranges are parts of one partition: identical or disjoint, never overlapping.
-func mergeRangePorts(rs []RangePorts) []RangePorts {
-	byRange := map[netipx.IPRange]evaluator.PortSet{}
-	var order []netipx.IPRange
-	for _, r := range rs {
-		if _, ok := byRange[r.Range]; !ok {
-			order = append(order, r.Range)
-		}
-		byRange[r.Range] = byRange[r.Range].Union(r.Ports)
-	}
-	sort.Slice(order, func(i, j int) bool { return order[i].From().Less(order[j].From()) })
-	var out []RangePorts
-	for _, rg := range order {
-		ports := byRange[rg]
-		if n := len(out); n > 0 && out[n-1].Range.To().Next() == rg.From() && out[n-1].Ports.Equal(ports) {
-			out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), rg.To())
-			continue
-		}
-		out = append(out, RangePorts{Range: rg, Ports: ports})
-	}
-	return out
-}
-
-// coversParts reports whether the ranges cover every part.
-func coversParts(rs []RangePorts, parts []netipx.IPRange) bool {
-	var b netipx.IPSetBuilder
-	for _, r := range rs {
-		b.AddRange(r.Range)
-	}
-	set, _ := b.IPSet()
-	for _, p := range parts {
-		if !set.ContainsRange(p) {
-			return false
-		}
-	}
-	return true
-}
-
 func samePorts(rs []RangePorts) bool {
+	if len(rs) == 0 {
+		return false
+	}
 	for _, r := range rs[1:] {
 		if !r.Ports.Equal(rs[0].Ports) {
 			return false

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"net/netip"
-	"slices"
 	"sort"
 	"strings"
 
@@ -35,39 +34,24 @@ func (g *Graph) IPRanges() []IPRange {
 // addresses, from which node-local traffic comes, §2.10): every piece is
 // treated alike by every policy, but neighbours are not merged.
 func (g *Graph) rawPieces() []netipx.IPRange {
-	bounds := slices.Clone(g.atoms.bounds)
+	g.piecesOnce.Do(func() { g.pieces = g.cutPieces() })
+	return g.pieces
+}
+
+// cutPieces computes rawPieces.
+func (g *Graph) cutPieces() []netipx.IPRange {
 	var singles []netip.Addr
 	for _, n := range g.snap.Nodes {
 		singles = append(singles, n.IPs()...)
 	}
+	seen := map[netip.Addr]bool{}
 	for _, p := range g.pods {
-		if p.NodeName != "" && p.HostIP.IsValid() {
+		if p.NodeName != "" && p.HostIP.IsValid() && !seen[p.HostIP] {
+			seen[p.HostIP] = true
 			singles = append(singles, p.HostIP)
 		}
 	}
-	for _, a := range singles {
-		bounds = append(bounds, a)
-		if next := a.Next(); next.IsValid() {
-			bounds = append(bounds, next)
-		}
-	}
-	bounds = append(bounds, netip.IPv4Unspecified(), netip.IPv6Unspecified())
-	slices.SortFunc(bounds, func(x, y netip.Addr) int { return x.Compare(y) })
-	bounds = slices.Compact(bounds)
-	var pieces []netipx.IPRange
-	for i, b := range bounds {
-		var end netip.Addr
-		switch {
-		case i+1 < len(bounds) && bounds[i+1].Is4() == b.Is4():
-			end = bounds[i+1].Prev()
-		case b.Is4():
-			end = netip.MustParseAddr("255.255.255.255")
-		default:
-			end = netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
-		}
-		pieces = append(pieces, netipx.IPRangeFrom(b, end))
-	}
-	return pieces
+	return cutSpace(g.atoms.bounds, singles)
 }
 
 // mergePieces merges neighbouring pieces whose connectivity with every pod is

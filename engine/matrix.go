@@ -268,6 +268,7 @@ func (g *Graph) egressTable(src *class) map[int32]evaluator.PortSet {
 func (g *Graph) buildInverse() {
 	g.inverseOnce.Do(func() {
 		g.admittedVia = make([][]int32, len(g.peerSets))
+		g.admitRules = make([][]admitRule, len(g.peerSets))
 		for cd := range g.classes {
 			cl := &g.classes[cd]
 			if cl.hostNetwork || !cl.isolatedIn {
@@ -275,7 +276,10 @@ func (g *Graph) buildInverse() {
 				continue
 			}
 			for _, r := range cl.inRules {
-				g.admittedVia[r.peers] = append(g.admittedVia[r.peers], int32(cd))
+				if l := g.admittedVia[r.peers]; len(l) == 0 || l[len(l)-1] != int32(cd) {
+					g.admittedVia[r.peers] = append(l, int32(cd))
+				}
+				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), spec: r.ports})
 			}
 		}
 		g.memberOf = make([][]int32, len(g.classes))
@@ -288,9 +292,29 @@ func (g *Graph) buildInverse() {
 				g.allSets = append(g.allSets, int32(ps))
 				continue
 			}
-			g.eachPeerClass(set, func(c int32) { g.memberOf[c] = append(g.memberOf[c], int32(ps)) })
+			g.eachPeerClass(set, func(c int32) {
+				// A class can be visited twice for one set: keep it once.
+				if l := g.memberOf[c]; len(l) == 0 || l[len(l)-1] != int32(ps) {
+					g.memberOf[c] = append(l, int32(ps))
+				}
+			})
+		}
+		// memberOf lists are sorted (sets are visited in order): hash them.
+		g.memberHash = make([]uint64, len(g.classes))
+		for c, ids := range g.memberOf {
+			h := uint64(len(ids)) + 1
+			for _, id := range ids {
+				h = splitmix(h ^ uint64(id))
+			}
+			g.memberHash[c] = h
 		}
 	})
+}
+
+// admitRule is an ingress rule of an isolated class: its ports.
+type admitRule struct {
+	class int32
+	spec  int32 // index in Graph.portSpecs
 }
 
 // admitters returns the isolated classes that have an ingress rule whose peers

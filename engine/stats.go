@@ -1,7 +1,5 @@
 package engine
 
-import "slices"
-
 // Stats are whole-cluster aggregates, computed from the classes without
 // enumerating pod pairs.
 type Stats struct {
@@ -136,14 +134,6 @@ func (g *Graph) sharedRow(cs int32, cache map[rowKey]classRow) classRow {
 	return row
 }
 
-// membershipHash hashes the set of ingress peer sets class c belongs to.
-func (g *Graph) membershipHash(c int32) uint64 {
-	ids := slices.Clone(g.memberOf[c])
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	h := uint64(len(ids)) + 1
-	for _, id := range ids {
-		h = splitmix(h ^ uint64(id))
-	}
-	return h
-}
+// membershipHash hashes the set of ingress peer sets class c belongs to
+// (after buildInverse).
+func (g *Graph) membershipHash(c int32) uint64 { return g.memberHash[c] }
