@@ -17,7 +17,7 @@ fi
 echo "apiserver: building kube-apiserver $version into $out (about 10 minutes cold on 2 cores)" >&2
 mkdir -p "$(dirname "$out")"
 start=$(date +%s)
-CGO_ENABLED=0 go build -trimpath -o "$out.tmp" \
+CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$out.tmp" \
 	-ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/client-go/pkg/version.gitVersion=$version" \
 	k8s.io/kubernetes/cmd/kube-apiserver
 mv "$out.tmp" "$out"
