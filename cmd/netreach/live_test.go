@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
 )
 
 // TestSavedSnapshotRoundTrip: `snapshot -o yaml` of the demo, read back with
@@ -116,5 +117,35 @@ func TestKubectlPlugin(t *testing.T) {
 	out.Reset()
 	if code := runAs("netreach", []string{"matrix", "--help"}, strings.NewReader(""), &out, &errb); code != 0 || !strings.Contains(out.String(), "\n  netreach matrix [flags]") {
 		t.Errorf("as netreach: exit %d:\n%s", code, out.String())
+	}
+}
+
+// TestKrewManifest: the krew template names the plugin and its binary.
+func TestKrewManifest(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "krew", "netreach.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+		Spec struct {
+			Platforms []struct {
+				Bin string `json:"bin"`
+			} `json:"platforms"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != "Plugin" || m.Metadata.Name != "netreach" || len(m.Spec.Platforms) == 0 {
+		t.Fatalf("manifest: %+v", m)
+	}
+	for _, p := range m.Spec.Platforms {
+		if p.Bin != pluginName && p.Bin != pluginName+".exe" {
+			t.Errorf("platform binary %q: kubectl finds the plugin only as %s", p.Bin, pluginName)
+		}
 	}
 }
