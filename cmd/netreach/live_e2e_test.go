@@ -243,6 +243,36 @@ func TestLiveCluster(t *testing.T) {
 		if r.code != exitUsage || r.stderr != want {
 			t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stderr, want)
 		}
+
+		// A server that accepts connections and never answers.
+		silent, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer silent.Close()
+		go func() {
+			for {
+				c, err := silent.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+			}
+		}()
+		cfg = strings.Replace(mustRead(t, kubeconfig), srv.URL, "https://"+silent.Addr().String(), 1)
+		if err := os.WriteFile(down, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		r = runCLI(t, "", "--kubeconfig", down, "--context", "e2e-admin", "--request-timeout", "1s", "snapshot")
+		want = fmt.Sprintf("netreach: the API server at https://%s (context \"e2e-admin\") did not answer within --request-timeout 1s; "+
+			"check that the kubeconfig names the right server, or allow more time\n", silent.Addr())
+		if r.code != exitUsage || r.stderr != want {
+			t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stderr, want)
+		}
+		if took := time.Since(began); took > 20*time.Second {
+			t.Errorf("a 1s request timeout took %s to give up", took)
+		}
 	})
 	t.Logf("live e2e: done after %s", time.Since(start).Round(100*time.Millisecond))
 }

@@ -74,7 +74,8 @@ func connectionFailure(err error, cluster Cluster, opts Options) error {
 		return fmt.Errorf("the API server at %s rejected the credentials of context %q (401 Unauthorized): "+
 			"the token or client certificate is missing, invalid or expired; log in again or refresh the kubeconfig", cluster.Server, cluster.Context)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout(), apierrors.IsTimeout(err):
-		return fmt.Errorf("the API server at %s (context %q) did not answer within --request-timeout %s: %v", cluster.Server, cluster.Context, opts.RequestTimeout, err)
+		return fmt.Errorf("the API server at %s (context %q) did not answer within --request-timeout %s; check that the kubeconfig names the right server, or allow more time",
+			cluster.Server, cluster.Context, opts.RequestTimeout)
 	case errors.As(err, &ue):
 		return fmt.Errorf("cannot reach the API server at %s (context %q): %v; check that the cluster is running and that the kubeconfig names the right server",
 			cluster.Server, cluster.Context, unwrapURL(ue))

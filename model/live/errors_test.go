@@ -76,7 +76,7 @@ func TestReadFailures(t *testing.T) {
 		},
 		{
 			name: "timeout", errs: map[int]error{nodesAt: &url.Error{Op: "Get", URL: "u", Err: timeoutErr{}}}, opts: Options{RequestTimeout: 5 * time.Second},
-			wantErr: `the API server at https://10.0.0.1:6443 (context "prod") did not answer within --request-timeout 5s: Get "u": i/o timeout`,
+			wantErr: `the API server at https://10.0.0.1:6443 (context "prod") did not answer within --request-timeout 5s; check that the kubeconfig names the right server, or allow more time`,
 		},
 		{
 			name: "a kind the server does not serve", errs: map[int]error{nodesAt: apierrors.NewNotFound(schema.GroupResource{Resource: "nodes"}, "")},

@@ -72,7 +72,10 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 		opts.PageSize = 500
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
+	// A required kind that fails ends the read: the optional lists still
+	// running are cancelled, while the other required ones finish so that
+	// every reason the read fails is reported.
+	optionalCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]listResult, len(Resources))
 	var counted atomic.Int64
@@ -83,9 +86,13 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 		go func() {
 			defer wg.Done()
 			defer kindsDone.Add(1)
-			results[i] = listAll(ctx, client, res, opts, &counted)
-			if results[i].err != nil && Resources[i].Required {
-				cancel() // the read fails: stop the other lists early
+			listCtx := optionalCtx
+			if res.Required {
+				listCtx = ctx
+			}
+			results[i] = listAll(listCtx, client, res, opts, &counted)
+			if results[i].err != nil && res.Required {
+				cancel()
 			}
 		}()
 	}
