@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/netreach/netreach/export"
 	"github.com/netreach/netreach/model/live"
@@ -224,6 +226,23 @@ func TestLiveCluster(t *testing.T) {
 			"the token or client certificate is missing, invalid or expired; log in again or refresh the kubeconfig\n", srv.URL)
 		if r.code != exitUsage || r.stderr != want {
 			t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stderr, want)
+		}
+
+		// A kubeconfig whose credential plugin cannot run.
+		cfgExec, err := clientcmd.LoadFromFile(kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfgExec.AuthInfos["e2e-exec"] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+			APIVersion: "client.authentication.k8s.io/v1", Command: filepath.Join(t.TempDir(), "no-such-helper"), InteractiveMode: clientcmdapi.NeverExecInteractiveMode}}
+		cfgExec.Contexts["e2e-exec"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "e2e-exec"}
+		execConfig := filepath.Join(t.TempDir(), "exec.kubeconfig")
+		if err := clientcmd.WriteToFile(*cfgExec, execConfig); err != nil {
+			t.Fatal(err)
+		}
+		r = runCLI(t, "", "--kubeconfig", execConfig, "--context", "e2e-exec", "snapshot")
+		if prefix := `netreach: cannot get credentials for context "e2e-exec": getting credentials: exec: `; r.code != exitUsage || !strings.HasPrefix(r.stderr, prefix) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and one line starting %q", r.code, r.stderr, prefix)
 		}
 
 		l, err := net.Listen("tcp", "127.0.0.1:0")

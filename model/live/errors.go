@@ -76,6 +76,9 @@ func connectionFailure(err error, cluster Cluster, opts Options) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout(), apierrors.IsTimeout(err):
 		return fmt.Errorf("the API server at %s (context %q) did not answer within --request-timeout %s; check that the kubeconfig names the right server, or allow more time",
 			cluster.Server, cluster.Context, opts.RequestTimeout)
+	case errors.As(err, &ue) && strings.HasPrefix(unwrapURL(ue).Error(), "getting credentials"):
+		// An exec or auth plugin of the kubeconfig failed before any request.
+		return fmt.Errorf("cannot get credentials for context %q: %v", cluster.Context, unwrapURL(ue))
 	case errors.As(err, &ue):
 		return fmt.Errorf("cannot reach the API server at %s (context %q): %v; check that the cluster is running and that the kubeconfig names the right server",
 			cluster.Server, cluster.Context, unwrapURL(ue))

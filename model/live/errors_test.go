@@ -75,6 +75,10 @@ func TestReadFailures(t *testing.T) {
 			wantErr: `cannot reach the API server at https://10.0.0.1:6443 (context "prod"): dial tcp: connect: connection refused; check that the cluster is running and that the kubeconfig names the right server`,
 		},
 		{
+			name: "credential plugin fails", errs: map[int]error{podsAt: &url.Error{Op: "Get", URL: "u", Err: errors.New(`getting credentials: exec: executable aws not found`)}},
+			wantErr: `cannot get credentials for context "prod": getting credentials: exec: executable aws not found`,
+		},
+		{
 			name: "timeout", errs: map[int]error{nodesAt: &url.Error{Op: "Get", URL: "u", Err: timeoutErr{}}}, opts: Options{RequestTimeout: 5 * time.Second},
 			wantErr: `the API server at https://10.0.0.1:6443 (context "prod") did not answer within --request-timeout 5s; check that the kubeconfig names the right server, or allow more time`,
 		},
