@@ -1,5 +1,7 @@
 # netreach build, test and benchmark targets. Everything a target needs comes from
-# the Go module proxy through go.mod (staticcheck is a Go tool there).
+# the Go module proxy through go.mod (staticcheck is a Go tool there), except
+# what the live-cluster e2e test runs: etcd (Debian's etcd-server, installed by
+# e2e-deps) and a kube-apiserver built from the k8s.io/kubernetes module.
 
 GO        ?= go
 PKGS      := ./...
@@ -7,15 +9,16 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 BIN       := bin/netreach
 
-.PHONY: all build test lint fmt-check vet staticcheck unit fuzz bench demo clean
+.PHONY: all build test lint fmt-check vet staticcheck unit e2e-deps fuzz bench demo clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/netreach
 
-## test: everything CI runs: formatting, vet, staticcheck, and the race-enabled tests.
-test: lint unit
+## test: everything CI runs: formatting, vet, staticcheck, and the race-enabled
+## tests, the live-cluster e2e test included (after e2e-deps).
+test: lint e2e-deps unit
 
 lint: fmt-check vet staticcheck
 
@@ -31,6 +34,12 @@ staticcheck:
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+## e2e-deps: etcd (apt-get install etcd-server when missing, as root) and
+## kube-apiserver (built once, about 10 minutes on 2 cores, then cached under
+## the user cache directory) for the live-cluster e2e test. Idempotent.
+e2e-deps:
+	@testdata/apiserver/deps.sh
 
 ## fuzz: thousands of engine/evaluator agreement seeds, then a short run of
 ## every fuzz target (FUZZTIME each).

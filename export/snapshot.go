@@ -12,6 +12,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
 
 	"github.com/netreach/netreach/model"
 )
@@ -249,6 +250,9 @@ func WriteJSON(w io.Writer, v any) error {
 
 // WriteSnapshot writes the inventory of a snapshot as text or JSON.
 func WriteSnapshot(w io.Writer, s *model.Snapshot, f Format) error {
+	if f == YAML {
+		return WriteSavedSnapshot(w, s)
+	}
 	doc := NewSnapshotDoc(s)
 	if f == JSON {
 		return WriteJSON(w, doc)
@@ -423,4 +427,28 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// WriteSavedSnapshot writes the snapshot as netreach reads it back (`snapshot -o
+// yaml`): a kubectl-style `kind: List` of the objects read, reduced to the
+// fields the analysis reads (model.LoadOptions.KeepObjects), followed by the
+// catalogue networks of the input as one NetworkCatalog. Reading the file with
+// -f gives the same snapshot. The whole document is built before anything is
+// written, so a failure leaves no partial output.
+func WriteSavedSnapshot(w io.Writer, s *model.Snapshot) error {
+	items := make([]any, 0, len(s.Saved)+1)
+	for _, o := range s.Saved {
+		items = append(items, o.Object)
+	}
+	if c := model.CatalogObject(s.Networks); c != nil {
+		items = append(items, c)
+	}
+	out, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+	if err != nil {
+		return err
+	}
+	header := "# A cluster snapshot saved by `netreach snapshot -o yaml`: only the fields the\n" +
+		"# analysis reads. Analyse it with `netreach -f FILE COMMAND`.\n"
+	_, err = io.WriteString(w, header+string(out))
+	return err
 }

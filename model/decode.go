@@ -206,6 +206,8 @@ type decoded struct {
 	endpoints *Endpoints
 	policy    *NetworkPolicy
 	networks  []*Network
+	// saved is the object reduced to what the analysis reads (KeepObjects).
+	saved *SavedObject
 }
 
 type podRecord struct {
@@ -394,6 +396,15 @@ func decodeObject(data []byte, apiVersion, kind string, src Source, opts *LoadOp
 	}
 	for _, e := range d.errs {
 		e.Source, e.Object = src, d.ref
+	}
+	if opts.KeepObjects && len(d.errs) == 0 && d.key != kindCatalog {
+		saved, _, err := StripObject(data, apiVersion, kind, opts.DefaultNamespace)
+		if err != nil {
+			// The object was just decoded from the same bytes, so this cannot
+			// happen; say so rather than drop the object silently.
+			d.errs = append(d.errs, &InputError{Source: src, Object: d.ref, Msg: "cannot keep the object: " + err.Error()})
+		}
+		d.saved = saved
 	}
 	return d
 }

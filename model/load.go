@@ -33,6 +33,9 @@ type LoadOptions struct {
 	Workers int
 	// VPCID is the cluster's VPC, for importing VPC peerings (--vpc-id).
 	VPCID string
+	// KeepObjects fills Snapshot.Saved with every object read, reduced to the
+	// fields the analysis reads (for `netreach snapshot -o yaml`).
+	KeepObjects bool
 
 	// catalogOnly rejects every document that is not a NetworkCatalog.
 	catalogOnly bool

@@ -29,6 +29,9 @@ type Snapshot struct {
 	Skipped []SkippedKind
 	// Warnings are problems that did not stop loading, in input order.
 	Warnings []string
+	// Saved holds the objects read, reduced to the fields the analysis reads and
+	// sorted by SortSaved, when LoadOptions.KeepObjects asked for them.
+	Saved []*SavedObject
 
 	namespaceByName map[string]*Namespace
 	podByID         map[string]*Pod
@@ -151,6 +154,9 @@ func (b *builder) add(d *decoded) {
 	if !b.unique(key, d.src, d.ref) {
 		return
 	}
+	if d.saved != nil {
+		b.snap.Saved = append(b.snap.Saved, d.saved)
+	}
 	switch {
 	case d.namespace != nil:
 		b.snap.Namespaces = append(b.snap.Namespaces, d.namespace)
@@ -196,6 +202,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		s.Skipped = append(s.Skipped, *sk)
 	}
 	sort.Slice(s.Skipped, func(i, j int) bool { return s.Skipped[i].Kind < s.Skipped[j].Kind })
+	SortSaved(s.Saved)
 	s.index()
 	return s, nil
 }

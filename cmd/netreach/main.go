@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/netreach/netreach/model"
 )
@@ -38,12 +40,24 @@ func (e *exitError) Unwrap() error { return e.err }
 func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(runAs(filepath.Base(os.Args[0]), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run executes the command line and returns the exit code.
+// run executes the command line as netreach and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := newRootCmd(&streams{in: stdin, out: stdout, err: stderr})
+	return runAs("netreach", args, stdin, stdout, stderr)
+}
+
+// pluginName is the binary name kubectl looks for to run `kubectl netreach`.
+const pluginName = "kubectl-netreach"
+
+// runAs executes the command line for a program called program (the base name
+// of os.Args[0]): installed as kubectl-netreach, it is the kubectl plugin
+// `kubectl netreach`, which reads the current kubectl context by default.
+func runAs(program string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	program = strings.TrimSuffix(program, ".exe")
+	s := &streams{in: stdin, out: stdout, err: stderr, plugin: program == pluginName}
+	cmd := newRootCmd(s)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	if err == nil {
@@ -66,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	// Anything else comes from cobra's own argument and flag parsing.
-	fmt.Fprintf(stderr, "netreach: %s\nRun 'netreach --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "netreach: %s\nRun '%s --help' for usage.\n", err, s.displayName())
 	return exitUsage
 }
 

@@ -180,12 +180,6 @@ metadata: {name: settings, namespace: shop}
 			wantStderr: []string{`invalid --ipblock-pods "sometimes": use match or ignore`},
 		},
 		{
-			name:       "live cluster input is refused clearly",
-			args:       []string{"snapshot", "--context", "prod"},
-			wantCode:   2,
-			wantStderr: []string{"reading a live cluster (--kubeconfig, --context) is not available in this version"},
-		},
-		{
 			name:       "version",
 			args:       []string{"version"},
 			wantCode:   0,

@@ -1,18 +1,24 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/netreach/netreach"
 	"github.com/netreach/netreach/engine"
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/export"
 	"github.com/netreach/netreach/model"
+	"github.com/netreach/netreach/model/live"
 )
 
 // streams are the command's standard streams, replaceable in tests.
@@ -20,6 +26,25 @@ type streams struct {
 	in  io.Reader
 	out io.Writer
 	err io.Writer
+	// plugin is true when the binary runs as the kubectl plugin kubectl-netreach.
+	plugin bool
+}
+
+// displayName is how usage and messages name the program.
+func (s *streams) displayName() string {
+	if s.plugin {
+		return "kubectl netreach"
+	}
+	return "netreach"
+}
+
+// progressWriter is stderr when it is a terminal, where a progress line that
+// rewrites itself reads well; nil otherwise, so that logs get no progress.
+func (s *streams) progressWriter() io.Writer {
+	if f, ok := s.err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
 }
 
 // globalOptions are the flags every command shares (DESIGN.md §4).
@@ -28,12 +53,21 @@ type globalOptions struct {
 	namespace   string
 	kubeconfig  string
 	context     string
+	live        bool
+	timeout     string
 	networks    string
 	vpcID       string
 	ipblockPods string
 	enforcement string
 	lenient     bool
 	verbose     bool
+	// keepObjects asks the loader for the reduced objects (snapshot -o yaml).
+	keepObjects bool
+	// namespaceSet is true when -n was given: a live read is then limited to
+	// that namespace.
+	namespaceSet bool
+	// requestTimeout is --request-timeout parsed.
+	requestTimeout time.Duration
 
 	// semantics is filled from ipblockPods and enforcement before a command runs.
 	semantics evaluator.Options
@@ -51,6 +85,10 @@ external networks, and which posture findings the cluster has.
 
 With no input flag, commands analyse the bundled demo snapshot.
 
+A live cluster is read with --live (the current kubeconfig context, or the
+pod's service account in a pod), --context or --kubeconfig; installed as
+kubectl-netreach, "kubectl netreach" reads the current context by default.
+
 Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 (can-reach: denied; audit: findings at or above --fail-on), 2 usage or input error.`,
 		SilenceUsage:  true,
@@ -63,8 +101,15 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 			if g.semantics.Enforcement, err = evaluator.ParseEnforcement(g.enforcement); err != nil {
 				return usageError(err)
 			}
+			if g.requestTimeout, err = parseRequestTimeout(g.timeout); err != nil {
+				return usageError(err)
+			}
+			g.namespaceSet = cmd.Flags().Changed("namespace")
 			return nil
 		},
+	}
+	if s.plugin {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: s.displayName()}
 	}
 	root.SetIn(s.in)
 	root.SetOut(s.out)
@@ -73,9 +118,11 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 
 	f := root.PersistentFlags()
 	f.StringArrayVarP(&g.files, "filename", "f", nil, "manifest file, directory (read recursively) or - for stdin; repeatable")
-	f.StringVarP(&g.namespace, "namespace", "n", "default", "namespace for objects that do not name one")
-	f.StringVar(&g.kubeconfig, "kubeconfig", "", "read a live cluster with this kubeconfig")
-	f.StringVar(&g.context, "context", "", "kubeconfig context of the live cluster")
+	f.StringVarP(&g.namespace, "namespace", "n", "default", "namespace for objects that do not name one; with a live cluster, read only this namespace (Namespaces and Nodes are always read whole)")
+	f.StringVar(&g.kubeconfig, "kubeconfig", "", "read a live cluster with this kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
+	f.StringVar(&g.context, "context", "", "read the live cluster of this kubeconfig context")
+	f.BoolVar(&g.live, "live", false, "read the live cluster of the current kubeconfig context, or of the pod's service account when running in a pod")
+	f.StringVar(&g.timeout, "request-timeout", "30s", "how long to wait for each request to the API server (e.g. 10s, 2m; 0 waits forever)")
 	f.StringVar(&g.networks, "networks", "", "network catalogue file adding or overriding named networks: a netreach/v1 NetworkCatalog, or the JSON of `aws ec2 describe-vpc-peering-connections` (with --vpc-id) or `aws ec2 search-transit-gateway-routes`")
 	f.StringVar(&g.vpcID, "vpc-id", "", "the cluster's VPC, whose peerings --networks imports from describe-vpc-peering-connections JSON")
 	f.StringVar(&g.ipblockPods, "ipblock-pods", string(evaluator.IPBlockPodsMatch), "whether ipBlocks match pod IPs: match (Calico, upstream tests) or ignore (Cilium)")
@@ -87,21 +134,24 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	return root
 }
 
-// load reads the snapshot the global flags ask for: the files given with -f, or
-// the bundled demo when there are none.
+// load reads the snapshot the global flags ask for: the files given with -f,
+// a live cluster, or the bundled demo when there is no input at all.
 func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
-	if g.kubeconfig != "" || g.context != "" {
-		return nil, usageError(errors.New("reading a live cluster (--kubeconfig, --context) is not available in this version; " +
-			"save the cluster with `kubectl get namespaces,nodes,pods,services,endpoints,networkpolicies,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs -A -o yaml > cluster.yaml` and use -f cluster.yaml"))
-	}
-	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in}
-	paths := g.files
-	if len(paths) == 0 {
+	var snap *model.Snapshot
+	var err error
+	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in, KeepObjects: g.keepObjects}
+	switch liveFlags := g.live || g.kubeconfig != "" || g.context != ""; {
+	case liveFlags && len(g.files) > 0:
+		return nil, usageError(errors.New("-f reads manifest files and --live, --kubeconfig and --context read a live cluster: give one or the other"))
+	case liveFlags || (s.plugin && len(g.files) == 0):
+		snap, err = g.readLive(s, opts)
+	case len(g.files) == 0:
 		opts.FS, opts.FSName = netreach.DemoFS(), "demo"
-		paths = []string{"."}
-		fmt.Fprintln(s.err, "netreach: no input given (-f); analysing the bundled demo snapshot")
+		fmt.Fprintf(s.err, "netreach: no input given (-f, --live, --context); analysing the bundled demo snapshot\n")
+		snap, err = model.Load([]string{"."}, opts)
+	default:
+		snap, err = model.Load(g.files, opts)
 	}
-	snap, err := model.Load(paths, opts)
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -144,6 +194,39 @@ func (g *globalOptions) reportSkipped(s *streams, snap *model.Snapshot) {
 			fmt.Fprintf(s.err, "  %s %s\n", sk.Kind, name)
 		}
 	}
+}
+
+// readLive reads the cluster that --kubeconfig, --context or the environment
+// name, in the namespace -n names or in all of them.
+func (g *globalOptions) readLive(s *streams, load model.LoadOptions) (*model.Snapshot, error) {
+	opts := live.Options{Kubeconfig: g.kubeconfig, Context: g.context, RequestTimeout: g.requestTimeout,
+		Progress: s.progressWriter(), UserAgent: "netreach/" + buildVersion(), Load: load}
+	if g.namespaceSet {
+		opts.Namespace = g.namespace
+	}
+	snap, cluster, err := live.Read(context.Background(), opts)
+	if err != nil {
+		return nil, err
+	}
+	where := "all namespaces"
+	if opts.Namespace != "" {
+		where = "namespace " + opts.Namespace
+	}
+	fmt.Fprintf(s.err, "netreach: read context %q (%s), %s\n", cluster.Context, cluster.Server, where)
+	return snap, nil
+}
+
+// parseRequestTimeout reads --request-timeout as kubectl does: a duration with
+// a unit, or a bare number of seconds; 0 means no timeout.
+func parseRequestTimeout(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid --request-timeout %q: give a duration such as 30s or 2m, or 0 for none", v)
+	}
+	return d, nil
 }
 
 // compile loads the snapshot and compiles it into the reachability graph,
