@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,6 +39,10 @@ type globalOptions struct {
 
 	// semantics is filled from ipblockPods and enforcement before a command runs.
 	semantics evaluator.Options
+	// demo is set once the bundled demo was loaded; stdinData keeps standard
+	// input for a second load (audit --fix-dir).
+	demo      bool
+	stdinData []byte
 }
 
 func newRootCmd(s *streams) *cobra.Command {
@@ -83,23 +89,41 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "say more on stderr (for example, list skipped objects)")
 
-	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newVersionCmd(s))
+	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newAuditCmd(g, s), newVersionCmd(s))
 	return root
 }
 
 // load reads the snapshot the global flags ask for: the files given with -f, or
 // the bundled demo when there are none.
-func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
+func (g *globalOptions) load(s *streams) (*model.Snapshot, error) { return g.loadWith(s, nil) }
+
+// loadWith reads the snapshot plus extra local files. A second load (extra
+// given) repeats no note or warning on stderr.
+func (g *globalOptions) loadWith(s *streams, extra []string) (*model.Snapshot, error) {
+	quiet := extra != nil
 	if g.kubeconfig != "" || g.context != "" {
 		return nil, usageError(errors.New("reading a live cluster (--kubeconfig, --context) is not available in this version; " +
 			"save the cluster with `kubectl get namespaces,nodes,pods,services,endpoints,networkpolicies,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs -A -o yaml > cluster.yaml` and use -f cluster.yaml"))
 	}
-	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in}
+	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in, ExtraPaths: extra}
 	paths := g.files
+	if slices.Contains(paths, "-") {
+		if g.stdinData == nil {
+			data, err := io.ReadAll(s.in)
+			if err != nil {
+				return nil, usageError(fmt.Errorf("<stdin>: cannot read: %v", err))
+			}
+			g.stdinData = data
+		}
+		opts.Stdin = bytes.NewReader(g.stdinData)
+	}
 	if len(paths) == 0 {
 		opts.FS, opts.FSName = netreach.DemoFS(), "demo"
 		paths = []string{"."}
-		fmt.Fprintln(s.err, "netreach: no input given (-f); analysing the bundled demo snapshot")
+		g.demo = true
+		if !quiet {
+			fmt.Fprintln(s.err, "netreach: no input given (-f); analysing the bundled demo snapshot")
+		}
 	}
 	snap, err := model.Load(paths, opts)
 	if err != nil {
@@ -112,6 +136,9 @@ func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
 		}
 		snap.Warnings = append(snap.Warnings, warns...)
 		snap.SetNetworks(nets)
+	}
+	if quiet {
+		return snap, nil
 	}
 	for _, w := range snap.Warnings {
 		fmt.Fprintf(s.err, "warning: %s\n", w)
@@ -148,8 +175,11 @@ func (g *globalOptions) reportSkipped(s *streams, snap *model.Snapshot) {
 
 // compile loads the snapshot and compiles it into the reachability graph,
 // warning on stderr when NetworkPolicy is found not to be enforced.
-func (g *globalOptions) compile(s *streams) (*engine.Graph, error) {
-	snap, err := g.load(s)
+func (g *globalOptions) compile(s *streams) (*engine.Graph, error) { return g.compileWith(s, nil) }
+
+// compileWith compiles the snapshot plus extra local files (see loadWith).
+func (g *globalOptions) compileWith(s *streams, extra []string) (*engine.Graph, error) {
+	snap, err := g.loadWith(s, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +187,7 @@ func (g *globalOptions) compile(s *streams) (*engine.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !graph.Enforced() && g.semantics.Enforcement == evaluator.EnforcementAuto {
+	if !graph.Enforced() && g.semantics.Enforcement == evaluator.EnforcementAuto && extra == nil {
 		fmt.Fprintf(s.err, "warning: NetworkPolicy is not enforced in this cluster (%s): every connection is allowed\n", graph.EnforcementReason)
 	}
 	return graph, nil
