@@ -257,3 +257,24 @@ func TestParseSeverityAndCount(t *testing.T) {
 		}
 	}
 }
+
+func TestPortsMinus(t *testing.T) {
+	tcp := func(from, to int32) evaluator.PortSet { return evaluator.SinglePort("TCP", from, to) }
+	all := evaluator.AllPorts(evaluator.Protocols...)
+	dns := evaluator.SinglePort("UDP", 53, 53).Union(tcp(53, 53))
+	for _, tc := range []struct {
+		a, b evaluator.PortSet
+		want string
+	}{
+		{all, dns, "TCP 1-52,54-65535 · UDP 1-52,54-65535 · SCTP all"},
+		{tcp(80, 90), tcp(85, 85), "TCP 80-84,86-90"},
+		{tcp(80, 90), tcp(1, 100), "none"},
+		{tcp(80, 90), evaluator.SinglePort("UDP", 80, 90), "TCP 80-90"},
+		{tcp(80, 90).Union(tcp(100, 110)), tcp(85, 105), "TCP 80-84,106-110"},
+		{evaluator.PortSet{}, tcp(1, 2), "none"},
+	} {
+		if got := portsMinus(tc.a, tc.b).String(); got != tc.want {
+			t.Errorf("%s minus %s = %s, want %s", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
