@@ -149,7 +149,7 @@ var Rules = []Rule{
 	{RuleNotEnforced, "policy-not-enforced", "NetworkPolicy is not enforced", SeverityCritical,
 		"The cluster's network plugin does not enforce NetworkPolicy, so every policy is a document, not a control: every connection is allowed.",
 		"Run a network plugin or policy agent that enforces NetworkPolicy (Calico, Cilium, Antrea, the cloud provider's policy agent, ...).",
-		[]string{refOWASP, refCIS}},
+		[]string{"CIS Kubernetes Benchmark 5.3.1 (the CNI in use supports NetworkPolicies)", refOWASP, refCIS}},
 	{RuleEmptyPolicy, "policy-selects-no-pod", "Policy selects no pod", SeverityLow,
 		"The policy's podSelector matches no pod of its namespace (or only host-network pods, which policies never select): it protects nothing, often because of a typo in a label.",
 		"Fix the selector to match the intended pods' labels, or delete the policy.",

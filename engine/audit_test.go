@@ -117,7 +117,7 @@ func TestAuditFindings(t *testing.T) {
 			docs:     []string{nsDoc("a"), web, policyDoc("a", "p", "{podSelector: {matchExpressions: [{key: app, operator: In, values: [web, api]}]}, policyTypes: [Ingress, Egress]}")},
 			want:     []string{"NR002 namespace:a", "NR003 namespace:a"},
 			notWant:  []string{"NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR014 policy:a/p"},
-			evidence: map[string]string{"NR002 namespace:a": "every one of its 1 pod is isolated for ingress by a specific policy today"}},
+			evidence: map[string]string{"NR002 namespace:a": "its 1 pod is isolated for ingress by specific policies today"}},
 		{name: "full default deny with DNS closes namespace and workload findings",
 			docs:    append([]string{nsDoc("a"), web, denyAll, allowDNS}, dns...),
 			notWant: []string{"NR001 namespace:a", "NR002 namespace:a", "NR003 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR007 workload:a/Pod/web", "NR011 workload:a/Pod/web", "NR012 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},

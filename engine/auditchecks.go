@@ -196,16 +196,18 @@ func (a *auditor) namespaces() {
 			}
 			ev := []string{fmt.Sprintf("policies of the namespace: %s; none selects every pod for %s with no %s rule", strings.Join(ids, ", "), word, word)}
 			ev = append(ev, near...)
+			state := fmt.Sprintf("%s of its %d %s %s not isolated for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
 			if len(open) == 0 {
-				ev = append(ev, fmt.Sprintf("every one of its %s is isolated for %s by a specific policy today; a new pod that none selects would be open", plural(len(pods), "pod"), word))
+				state = fmt.Sprintf("its %s %s isolated for %s by specific policies today, but a new pod that none selects would be open", plural(len(pods), "pod"), isAre(len(pods)), word)
+				ev = append(ev, state)
 			} else {
-				ev = append(ev, fmt.Sprintf("%d of its %s are not isolated for %s: %s", len(open), plural(len(pods), "pod"), word, strings.Join(a.workloadIDs(open), ", ")))
+				ev = append(ev, state+": "+strings.Join(a.workloadIDs(open), ", "))
 			}
 			rule, key := RuleNoDefaultDenyIn, "namespace:"+ns.Name
 			if dir == networkingv1.PolicyTypeEgress {
 				rule = RuleNoDefaultDenyEg
 			}
-			a.add(rule, key, fmt.Sprintf("Namespace %s has no default-deny %s policy; %d of its %s are open for %s.", ns.Name, word, len(open), plural(len(pods), "pod"), word), ev, res)
+			a.add(rule, key, fmt.Sprintf("Namespace %s has no default-deny %s policy; %s.", ns.Name, word, state), ev, res)
 		}
 	}
 }
@@ -316,6 +318,19 @@ func countOf(n, total int, noun string) string {
 		return fmt.Sprintf("all %d %ss", total, noun)
 	}
 	return fmt.Sprintf("%d of %d %ss", n, total, noun)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// pluralNoun is the noun alone, singular or plural for n.
+func pluralNoun(n int, noun string) string {
+	_, w, _ := strings.Cut(plural(n, noun), " ")
+	return w
 }
 
 func plural(n int, noun string) string {
