@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -26,6 +27,8 @@ type auditor struct {
 	cg         *classGraph
 	dns        []int32 // pods of the cluster DNS service
 	dnsNS      string
+	// reasons caches the evaluator's explanations of example connections.
+	reasons map[reasonKey]string
 	// controlPlaneNets holds, per workload, the evidence of its connections to
 	// control-plane networks (found by networks, reported by controlPlane).
 	controlPlaneNets map[string][]string
@@ -40,7 +43,7 @@ type auditWorkload struct {
 }
 
 func newAuditor(g *Graph, catalog []*model.Network) *auditor {
-	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}}
+	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}, reasons: map[reasonKey]string{}}
 	for i, p := range g.pods {
 		if g.podClass[i] < 0 {
 			continue
@@ -482,35 +485,66 @@ func (a *auditor) networkEvidence(n *model.Network, we WorkloadExposure, outboun
 	if w == nil || len(we.Ranges) == 0 {
 		return text
 	}
-	pod := evaluator.PodEndpoint(a.g.pods[w.pods[0]])
+	pi := w.pods[0]
+	pod := evaluator.PodEndpoint(a.g.pods[pi])
 	addr := evaluator.IPEndpoint(we.Ranges[0].Range.From())
 	src, dst, side := pod, addr, "egress"
 	if !outbound {
 		src, dst, side = addr, pod, "ingress"
 	}
-	v := evaluator.Evaluate(a.g.snap, a.g.opts, src, dst, evaluator.Query{})
-	s := v.Egress
+	// Classes selected by the same policies share one rule list (compile.go:
+	// applyPolicies), so the explanation is the same for all of them: explain
+	// once per rule list (and named ports, on which ingress ports resolve).
+	cl := &a.g.classes[a.g.podClass[pi]]
+	rules := cl.egRules
+	key := reasonKey{open: cl.hostNetwork || !cl.isolatedEg, host: cl.hostNetwork, addr: addr.IP, outbound: outbound}
 	if !outbound {
-		s = v.Ingress
+		rules, key.open = cl.inRules, cl.hostNetwork || !cl.isolatedIn
+		for _, p := range cl.namedPorts {
+			key.named += fmt.Sprintf("%s/%s/%d,", p.Name, p.Protocol, p.Port)
+		}
 	}
-	return text + "; " + sideReason(s, side, src.String()+" → "+dst.String())
+	if len(rules) > 0 {
+		key.rules, key.n = &rules[0], len(rules)
+	}
+	reason, ok := a.reasons[key]
+	if !ok {
+		v := evaluator.Evaluate(a.g.snap, a.g.opts, src, dst, evaluator.Query{})
+		s := v.Egress
+		if !outbound {
+			s = v.Ingress
+		}
+		reason = sideReason(s, side)
+		a.reasons[key] = reason
+	}
+	return fmt.Sprintf("%s; e.g. %s → %s: %s", text, src, dst, reason)
+}
+
+// reasonKey identifies an explained example connection with a network.
+type reasonKey struct {
+	rules      *ruleRef
+	n          int
+	open, host bool
+	named      string
+	addr       netip.Addr
+	outbound   bool
 }
 
 // sideReason says in words why one side of a verdict lets traffic through.
-func sideReason(s evaluator.Side, dir, conn string) string {
+func sideReason(s evaluator.Side, dir string) string {
 	switch {
 	case !s.Policed:
-		return fmt.Sprintf("e.g. %s: no policy applies to the %s side", conn, dir)
+		return fmt.Sprintf("no policy applies to the %s side", dir)
 	case !s.Isolated:
-		return fmt.Sprintf("e.g. %s: not isolated for %s", conn, dir)
+		return "not isolated for " + dir
 	case len(s.Allowing) > 0:
 		var rules []string
 		for _, m := range s.Allowing {
 			rules = append(rules, fmt.Sprintf("%s %s[%d]", m.Policy.ID(), dir, m.Rule))
 		}
-		return fmt.Sprintf("e.g. %s: allowed by %s", conn, strings.Join(rules, ", "))
+		return "allowed by " + strings.Join(rules, ", ")
 	}
-	return fmt.Sprintf("e.g. %s", conn)
+	return "allowed"
 }
 
 // controlPlane: NR008, reaching the API server (from the exposure query) or
@@ -616,7 +650,17 @@ func DNSSelector(s *model.Snapshot) (string, map[string]string) {
 
 // emptyPolicies: NR014.
 func (a *auditor) emptyPolicies() {
+	type result struct {
+		selected int
+		host     []string
+		all      []*model.Pod
+	}
+	memo := map[string]*result{} // namespace|selector: many policies share a selector
 	for _, p := range a.g.snap.Policies {
+		key := p.Namespace() + "|" + p.PodSelector.String()
+		if r := memo[key]; r != nil && r.selected > 0 {
+			continue
+		}
 		selected, host := 0, []string{}
 		var all []*model.Pod
 		for _, pod := range a.g.snap.PodsIn(p.Namespace()) {
@@ -633,6 +677,7 @@ func (a *auditor) emptyPolicies() {
 				selected++
 			}
 		}
+		memo[key] = &result{selected: selected, host: host, all: all}
 		if selected > 0 {
 			continue
 		}
@@ -689,6 +734,8 @@ func labelHint(sel labels.Selector, pods []*model.Pod) string {
 // network pods never match a selector (§2.11).
 func (a *auditor) emptyPeers() {
 	s := a.g.snap
+	selects := map[string]bool{} // scope|selector → some pod matches: peers repeat across policies
+	nsMemo := map[string][]string{}
 	for _, p := range s.Policies {
 		for _, side := range []struct {
 			name, list string
@@ -701,16 +748,25 @@ func (a *auditor) emptyPeers() {
 					}
 					namespaces := []string{p.Namespace()}
 					if peer.NamespaceSelector != nil {
-						namespaces = nil
-						for _, ns := range s.Namespaces {
-							if peer.NamespaceSelector.Matches(ns.Labels) {
-								namespaces = append(namespaces, ns.Name)
+						nsKey := peer.NamespaceSelector.String()
+						matched, ok := nsMemo[nsKey]
+						if !ok {
+							for _, ns := range s.Namespaces {
+								if peer.NamespaceSelector.Matches(ns.Labels) {
+									matched = append(matched, ns.Name)
+								}
 							}
+							nsMemo[nsKey] = matched
 						}
+						namespaces = matched
 					}
 					sel := peer.PodSelector
 					if sel == nil {
 						sel = labels.Everything()
+					}
+					memoKey := strings.Join(namespaces, ",") + "|" + sel.String()
+					if selects[memoKey] {
+						continue
 					}
 					var candidates []*model.Pod
 					found := false
@@ -730,6 +786,7 @@ func (a *auditor) emptyPeers() {
 						}
 					}
 					if found {
+						selects[memoKey] = true
 						continue
 					}
 					path := fmt.Sprintf("%s[%d].%s[%d]", side.name, ri, side.list, pi)

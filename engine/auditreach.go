@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/iterator"
 	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 
@@ -247,17 +249,10 @@ func (cg *classGraph) transitiveReach(g *Graph) (count, namespaces []int) {
 			}
 		}
 	}
-	dg := simple.NewDirectedGraph()
-	for v := 0; v < total; v++ {
-		dg.AddNode(simple.Node(int64(v)))
-	}
-	for v := 0; v < total; v++ {
-		succ(v, func(w int) {
-			if w != v {
-				dg.SetEdge(dg.NewEdge(simple.Node(int64(v)), simple.Node(int64(w))))
-			}
-		})
-	}
+	// gonum's Tarjan reads the graph through Nodes and From only: an adapter
+	// over the class graph avoids copying its edges (quadratic in classes in an
+	// open cluster) into a map-based graph.
+	dg := succGraph{n: total, succ: succ}
 	count, namespaces = make([]int, n), make([]int, n)
 	stamp := make([]int, total)
 	var queue []int
@@ -315,9 +310,77 @@ func (cg *classGraph) transitiveReach(g *Graph) (count, namespaces []int) {
 	return count, namespaces
 }
 
+// succGraph is a directed graph over vertices 0..n-1 given by a successor
+// function; it implements what topo.TarjanSCC reads (the rest answers from
+// the same function).
+type succGraph struct {
+	n    int
+	succ func(v int, f func(int))
+}
+
+func (g succGraph) Node(id int64) graph.Node {
+	if id < 0 || id >= int64(g.n) {
+		return nil
+	}
+	return simple.Node(id)
+}
+
+func (g succGraph) Nodes() graph.Nodes {
+	nodes := make([]graph.Node, g.n)
+	for i := range nodes {
+		nodes[i] = simple.Node(int64(i))
+	}
+	return iterator.NewOrderedNodes(nodes)
+}
+
+func (g succGraph) From(id int64) graph.Nodes {
+	var out []graph.Node
+	seen := map[int]bool{}
+	g.succ(int(id), func(w int) {
+		if w != int(id) && !seen[w] {
+			seen[w] = true
+			out = append(out, simple.Node(int64(w)))
+		}
+	})
+	if len(out) == 0 {
+		return graph.Empty
+	}
+	return iterator.NewOrderedNodes(out)
+}
+
+func (g succGraph) HasEdgeFromTo(u, v int64) bool {
+	found := false
+	g.succ(int(u), func(w int) { found = found || int64(w) == v })
+	return found && u != v
+}
+
+func (g succGraph) HasEdgeBetween(x, y int64) bool {
+	return g.HasEdgeFromTo(x, y) || g.HasEdgeFromTo(y, x)
+}
+
+func (g succGraph) Edge(u, v int64) graph.Edge {
+	if !g.HasEdgeFromTo(u, v) {
+		return nil
+	}
+	return simple.Edge{F: simple.Node(u), T: simple.Node(v)}
+}
+
+func (g succGraph) To(id int64) graph.Nodes {
+	var out []graph.Node
+	for u := 0; u < g.n; u++ {
+		if g.HasEdgeFromTo(int64(u), id) {
+			out = append(out, simple.Node(int64(u)))
+		}
+	}
+	if len(out) == 0 {
+		return graph.Empty
+	}
+	return iterator.NewOrderedNodes(out)
+}
+
 // maxBlastWalks bounds the blast-radius walks run for evidence: each costs a
 // pass over the pods, so only the workloads with the largest reach get one.
-const maxBlastWalks = 20
+const maxBlastWalks = 8
 
 // blastRadius: NR017.
 func (a *auditor) blastRadius(maxReach float64) {
@@ -336,33 +399,41 @@ func (a *auditor) blastRadius(maxReach float64) {
 		for _, pi := range w.pods {
 			c := a.g.podClass[pi]
 			if count[c] > best.count {
+				// The count is the class representative's; name it when it is the
+				// workload's own pod (the usual case), else this pod of the class.
 				best.count, best.nss, best.pod = count[c], namespaces[c], a.g.classes[c].rep
+				if podWorkloadID(best.pod) != w.id {
+					best.pod = a.g.pods[pi]
+				}
 			}
 		}
 		if float64(best.count) > maxReach*float64(a.activePods) {
 			hits = append(hits, best)
 		}
 	}
-	walks := map[int]bool{}
+	// Walks for evidence, largest reach first, one per class: pods of a class
+	// have the same row, so the walk from the class's representative is the
+	// walk from any of its pods, but for the first element of each path.
+	walks := map[int32]*Blast{}
 	order := make([]int, len(hits))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(i, j int) bool { return hits[order[i]].count > hits[order[j]].count })
 	for _, i := range order {
-		if len(walks) == maxBlastWalks {
-			break
+		c := a.g.podClass[a.g.podIndex[hits[i].pod]]
+		if _, done := walks[c]; !done && len(walks) < maxBlastWalks {
+			walks[c] = a.g.BlastRadius([]*model.Pod{a.g.classes[c].rep}, nil, BlastOptions{})
 		}
-		walks[i] = true
 	}
-	for i, h := range hits {
+	for _, h := range hits {
 		pct := float64(int(1000*float64(h.count)/float64(a.activePods)+0.5)) / 10
 		ev := []string{fmt.Sprintf("from %s, %d of the cluster's %d pods (%.1f%%) in %s are reachable hop by hop; the threshold is %.0f%%",
 			h.pod.ID(), h.count, a.activePods, pct, plural(h.nss, "namespace"), maxReach*100)}
-		if walks[i] {
-			b := a.g.BlastRadius([]*model.Pod{h.pod}, nil, BlastOptions{})
+		if b, ok := walks[a.g.podClass[a.g.podIndex[h.pod]]]; ok {
 			if n := len(b.Hops); n > 0 && len(b.Hops[n-1]) > 0 {
-				ev = append(ev, fmt.Sprintf("the walk takes %s; a deepest path: %s", plural(n, "hop"), strings.Join(b.Hops[n-1][0].Path, " → ")))
+				path := append([]string{h.w.id}, b.Hops[n-1][0].Path[1:]...)
+				ev = append(ev, fmt.Sprintf("the walk takes %s; a deepest path: %s", plural(n, "hop"), strings.Join(path, " → ")))
 			}
 		} else {
 			ev = append(ev, "netreach blast-radius "+h.w.id+" shows the hops and paths")
