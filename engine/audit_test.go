@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/netreach/netreach"
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
@@ -275,6 +277,30 @@ func TestPortsMinus(t *testing.T) {
 	} {
 		if got := portsMinus(tc.a, tc.b).String(); got != tc.want {
 			t.Errorf("%s minus %s = %s, want %s", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestSharedRowsEqualClassRows checks that classes sharing a row in the audit's
+// class graph really have equal rows.
+func TestSharedRowsEqualClassRows(t *testing.T) {
+	for seed := uint64(0); seed < 80; seed++ {
+		_, g := compiled(t, seed)
+		cg := newClassGraph(g)
+		for c := range g.classes {
+			want := map[int32]string{}
+			for cd, p := range g.row(int32(c)) {
+				if !p.Empty() {
+					want[cd] = p.String()
+				}
+			}
+			got := map[int32]string{}
+			for _, e := range cg.out(int32(c)) {
+				got[e.c] = e.ports.String()
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("seed %d class %d: shared row differs (-want +got):\n%s", seed, c, diff)
+			}
 		}
 	}
 }

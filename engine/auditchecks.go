@@ -378,7 +378,7 @@ func (a *auditor) hostNetwork() {
 		out := a.cg.reached(a.g, classes)
 		local := 0
 		for _, h := range classes {
-			local += a.cg.nodeLocalPods(a.g, h)
+			local += a.cg.nodeLocalPods(h)
 		}
 		ev := []string{fmt.Sprintf("%s on %s use the node's address", plural(len(host), "host-network pod"), plural(len(nodes), "node"))}
 		if len(vain) > 0 {
@@ -560,7 +560,7 @@ func (a *auditor) controlPlane() {
 		if w.namespace != controlNamespace {
 			beyond := map[string]evaluator.PortSet{}
 			for _, c := range a.classesOf(w.pods) {
-				for _, e := range a.cg.out[c] {
+				for _, e := range a.cg.out(c) {
 					cl := &a.g.classes[e.c]
 					if cl.namespace != controlNamespace {
 						continue

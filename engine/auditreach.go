@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,13 +23,18 @@ type classEdge struct {
 
 // classGraph is the one-hop reachability between pod classes, built once per
 // audit from the class rows (every pod of a class reaches what its class row
-// says), with reverse edges, plus node-local reach (§2.10): a host-network
-// class reaches the pods of its node that ingress isolation would refuse. Those
-// pods are not whole classes, so each (node, class) share reached that way is a
-// vertex of its own, which goes on to reach what its class reaches.
+// says). Classes whose rows are equal by construction (same egress rules, or
+// open egress, and membership in the same ingress peer sets) share one row, so
+// an open cluster stores a handful of rows, not classes squared edges. Node-
+// local reach (§2.10) is added: a host-network class reaches the pods of its
+// node that ingress isolation would refuse; those pods are not whole classes,
+// so each (node, class) share reached that way is a vertex of its own, which
+// goes on to reach what its class reaches.
 type classGraph struct {
-	out, in [][]classEdge
-	self    []bool // the class's pods reach one another
+	rowOf []int32       // class → row
+	rows  [][]classEdge // distinct rows, sorted by class (a class's own class included)
+	// rowSrc lists the classes of each row.
+	rowSrc [][]int32
 	// virt are the node-local vertices; hostVirt lists those of each
 	// host-network class.
 	virt     []virtVertex
@@ -46,8 +52,10 @@ type virtVertex struct {
 
 func newClassGraph(g *Graph) *classGraph {
 	n := len(g.classes)
-	cg := &classGraph{out: make([][]classEdge, n), in: make([][]classEdge, n), self: make([]bool, n),
-		hostVirt: make([][]int32, n), npods: make([]int, n), workloads: make([][]string, n)}
+	cg := &classGraph{rowOf: make([]int32, n), hostVirt: make([][]int32, n), npods: make([]int, n), workloads: make([][]string, n)}
+	g.buildInverse()
+	rowIDs := map[string]int32{}
+	var key []byte
 	for cs := range g.classes {
 		cl := &g.classes[cs]
 		cg.npods[cs] = len(cl.pods)
@@ -59,20 +67,23 @@ func newClassGraph(g *Graph) *classGraph {
 			}
 		}
 		sort.Strings(cg.workloads[cs])
-		for cd, p := range g.row(int32(cs)) {
-			switch {
-			case p.Empty():
-			case cd == int32(cs):
-				cg.self[cs] = true
-			default:
-				cg.out[cs] = append(cg.out[cs], classEdge{cd, p})
-				cg.in[cd] = append(cg.in[cd], classEdge{int32(cs), p})
+		key = rowKeyOf(g, int32(cs), key[:0])
+		id, ok := rowIDs[string(key)]
+		if !ok {
+			id = int32(len(cg.rows))
+			rowIDs[string(key)] = id
+			var row []classEdge
+			for cd, p := range g.row(int32(cs)) {
+				if !p.Empty() {
+					row = append(row, classEdge{cd, p})
+				}
 			}
+			sort.Slice(row, func(i, j int) bool { return row[i].c < row[j].c })
+			cg.rows = append(cg.rows, row)
+			cg.rowSrc = append(cg.rowSrc, nil)
 		}
-	}
-	for c := range cg.out {
-		sort.Slice(cg.out[c], func(i, j int) bool { return cg.out[c][i].c < cg.out[c][j].c })
-		sort.Slice(cg.in[c], func(i, j int) bool { return cg.in[c][i].c < cg.in[c][j].c })
+		cg.rowOf[cs] = id
+		cg.rowSrc[id] = append(cg.rowSrc[id], int32(cs))
 	}
 	if !g.enforced {
 		return cg // every class reaches every class already
@@ -99,13 +110,9 @@ func newClassGraph(g *Graph) *classGraph {
 		if vertexOf[cl.rep.NodeName] == nil {
 			vertexOf[cl.rep.NodeName] = map[int32]int32{}
 		}
-		inRow := map[int32]bool{}
-		for _, e := range cg.out[h] {
-			inRow[e.c] = true
-		}
 		var classes []int32
 		for c := range byNode[cl.rep.NodeName] {
-			if !inRow[c] {
+			if _, inRow := cg.edge(int32(h), c); !inRow {
 				classes = append(classes, c)
 			}
 		}
@@ -123,8 +130,45 @@ func newClassGraph(g *Graph) *classGraph {
 	return cg
 }
 
+// rowKeyOf appends to b what a class's row depends on: open egress or its
+// egress rule list (shared by classes that the same policies select), and the
+// ingress peer sets that contain it (ingress admission tests only those).
+func rowKeyOf(g *Graph, c int32, b []byte) []byte {
+	if !g.enforced {
+		return append(b, '*')
+	}
+	cl := &g.classes[c]
+	switch {
+	case cl.hostNetwork || !cl.isolatedEg:
+		b = append(b, 'o')
+	case len(cl.egRules) == 0:
+		return append(b, 'd') // egress denied: an empty row
+	default:
+		b = fmt.Appendf(b, "r%p/%d", &cl.egRules[0], len(cl.egRules))
+	}
+	ids := slices.Clone(g.memberOf[c])
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		b = fmt.Appendf(b, ",%d", id)
+	}
+	return b
+}
+
+// out returns the row of a class.
+func (cg *classGraph) out(c int32) []classEdge { return cg.rows[cg.rowOf[c]] }
+
+// edge returns the ports from class a to class b, and whether a reaches b.
+func (cg *classGraph) edge(a, b int32) (evaluator.PortSet, bool) {
+	row := cg.out(a)
+	i := sort.Search(len(row), func(i int) bool { return row[i].c >= b })
+	if i < len(row) && row[i].c == b {
+		return row[i].ports, true
+	}
+	return evaluator.PortSet{}, false
+}
+
 // nodeLocalPods counts the pods a host-network class reaches only as their node.
-func (cg *classGraph) nodeLocalPods(g *Graph, h int32) int {
+func (cg *classGraph) nodeLocalPods(h int32) int {
 	n := 0
 	for _, v := range cg.hostVirt[h] {
 		n += len(cg.virt[v].pods)
@@ -140,28 +184,62 @@ type reach struct {
 }
 
 // reachers sums up the pods that may open connections to some pod of the
-// classes (pods of the classes themselves excluded).
+// classes (pods of the classes themselves excluded), by rules. It tests each
+// distinct row once against the classes.
 func (cg *classGraph) reachers(g *Graph, classes []int32) reach {
-	return cg.sum(g, classes, cg.in, "from ")
+	mine := map[int32]bool{}
+	for _, c := range classes {
+		mine[c] = true
+	}
+	var edges []classEdge // source class, union of ports towards the classes
+	for r, row := range cg.rows {
+		ports, hit := evaluator.PortSet{}, false
+		for _, t := range classes {
+			i := sort.Search(len(row), func(i int) bool { return row[i].c >= t })
+			if i < len(row) && row[i].c == t {
+				ports, hit = ports.Union(row[i].ports), true
+			}
+		}
+		if !hit {
+			continue
+		}
+		for _, src := range cg.rowSrc[r] {
+			if !mine[src] {
+				edges = append(edges, classEdge{src, ports})
+			}
+		}
+	}
+	return cg.sum(g, classes, edges, "from ")
 }
 
 // reached sums up the pods that some pod of the classes may open connections
 // to (pods of the classes themselves excluded), node-local reach included.
 func (cg *classGraph) reached(g *Graph, classes []int32) reach {
-	r := cg.sum(g, classes, cg.out, "to ")
 	mine := map[int32]bool{}
 	for _, c := range classes {
 		mine[c] = true
 	}
+	var edges []classEdge
 	reachedClass := map[int32]bool{}
+	rowsSeen := map[int32]bool{}
 	for _, c := range classes {
-		for _, e := range cg.out[c] {
-			reachedClass[e.c] = true
+		if rowsSeen[cg.rowOf[c]] {
+			continue
+		}
+		rowsSeen[cg.rowOf[c]] = true
+		for _, e := range cg.out(c) {
+			if !mine[e.c] {
+				edges = append(edges, e)
+				reachedClass[e.c] = true
+			}
 		}
 	}
+	r := cg.sum(g, classes, edges, "to ")
+	seenVirt := map[int32]bool{}
 	for _, c := range classes {
 		for _, v := range cg.hostVirt[c] {
-			if vc := cg.virt[v].class; !reachedClass[vc] && !mine[vc] {
+			if vc := cg.virt[v].class; !reachedClass[vc] && !mine[vc] && !seenVirt[v] {
+				seenVirt[v] = true
 				r.pods += len(cg.virt[v].pods)
 			}
 		}
@@ -169,32 +247,27 @@ func (cg *classGraph) reached(g *Graph, classes []int32) reach {
 	return r
 }
 
-func (cg *classGraph) sum(g *Graph, classes []int32, edges [][]classEdge, dir string) reach {
-	mine := map[int32]bool{}
+// sum counts the pods and namespaces of the classes that edges lead to (or
+// come from), and names a few workloads with their ports.
+func (cg *classGraph) sum(g *Graph, classes []int32, edges []classEdge, dir string) reach {
 	myNS := map[string]bool{}
 	for _, c := range classes {
-		mine[c] = true
 		myNS[g.classes[c].namespace] = true
 	}
 	seen := map[int32]bool{}
 	namespaces := map[string]bool{}
 	ports := map[string]evaluator.PortSet{}
 	var r reach
-	for _, c := range classes {
-		for _, e := range edges[c] {
-			if mine[e.c] {
-				continue
-			}
-			for _, w := range cg.workloads[e.c] {
-				ports[w] = ports[w].Union(e.ports)
-			}
-			if seen[e.c] {
-				continue
-			}
-			seen[e.c] = true
-			r.pods += cg.npods[e.c]
-			namespaces[g.classes[e.c].namespace] = true
+	for _, e := range edges {
+		for _, w := range cg.workloads[e.c] {
+			ports[w] = ports[w].Union(e.ports)
 		}
+		if seen[e.c] {
+			continue
+		}
+		seen[e.c] = true
+		r.pods += cg.npods[e.c]
+		namespaces[g.classes[e.c].namespace] = true
 	}
 	r.namespaces = len(namespaces)
 	ids := make([]string, 0, len(ports))
@@ -225,74 +298,80 @@ func nsOf(id string) string {
 
 // transitiveReach returns, for every class, how many pods its representative
 // pod reaches transitively (itself excluded) and in how many namespaces: the
-// count `netreach blast-radius` reports for that pod. It walks once per
-// strongly connected component of the class graph (every vertex of a
-// component reaches the same vertices), so the cost grows with components
-// times graph size, never with pods squared.
+// count `netreach blast-radius` reports for that pod. The graph it walks has
+// the classes, the node-local vertices and one vertex per distinct row (class
+// → its row → the row's classes), so its size is classes plus distinct rows'
+// lengths, not classes squared. It walks once per strongly connected
+// component holding a class (every vertex of a component reaches the same
+// vertices), so the cost grows with components times graph size, never with
+// pods squared.
 func (cg *classGraph) transitiveReach(g *Graph) (count, namespaces []int) {
-	n := len(g.classes)
-	total := n + len(cg.virt)
+	n, nv := len(g.classes), len(cg.virt)
+	total := n + nv + len(cg.rows)
 	succ := func(v int, f func(int)) {
-		c := v
-		if v >= n {
-			c = int(cg.virt[v-n].class)
-		}
-		if cg.self[c] {
-			f(c)
-		}
-		for _, e := range cg.out[c] {
-			f(int(e.c))
-		}
-		if v < n {
+		switch {
+		case v < n:
+			f(n + nv + int(cg.rowOf[v]))
 			for _, x := range cg.hostVirt[v] {
 				f(n + int(x))
+			}
+		case v < n+nv:
+			f(n + nv + int(cg.rowOf[cg.virt[v-n].class]))
+		default:
+			for _, e := range cg.rows[v-n-nv] {
+				f(int(e.c))
 			}
 		}
 	}
 	// gonum's Tarjan reads the graph through Nodes and From only: an adapter
-	// over the class graph avoids copying its edges (quadratic in classes in an
-	// open cluster) into a map-based graph.
+	// over the class graph avoids copying it into a map-based graph.
 	dg := succGraph{n: total, succ: succ}
 	count, namespaces = make([]int, n), make([]int, n)
 	stamp := make([]int, total)
 	var queue []int
 	for i, comp := range topo.TarjanSCC(dg) {
+		start := -1
+		for _, node := range comp {
+			if int(node.ID()) < n {
+				start = int(node.ID())
+				break
+			}
+		}
+		if start < 0 {
+			continue // no class in it
+		}
 		mark := i + 1
 		queue = queue[:0]
-		start := int(comp[0].ID())
-		succ(start, func(w int) {
+		visit := func(w int) {
 			if stamp[w] != mark {
 				stamp[w] = mark
 				queue = append(queue, w)
 			}
-		})
+		}
+		succ(start, visit)
 		for k := 0; k < len(queue); k++ {
-			succ(queue[k], func(w int) {
-				if stamp[w] != mark {
-					stamp[w] = mark
-					queue = append(queue, w)
-				}
-			})
+			succ(queue[k], visit)
 		}
 		pods := 0
 		nsSet := map[string]bool{}
 		virtOnNode := map[int32]map[string]bool{} // class → nodes whose share is reached
 		for _, v := range queue {
-			if v < n {
+			switch {
+			case v < n:
 				pods += cg.npods[v]
 				nsSet[g.classes[v].namespace] = true
-				continue
+			case v < n+nv:
+				vv := cg.virt[v-n]
+				if stamp[vv.class] == mark {
+					continue
+				}
+				pods += len(vv.pods)
+				nsSet[g.classes[vv.class].namespace] = true
+				if virtOnNode[vv.class] == nil {
+					virtOnNode[vv.class] = map[string]bool{}
+				}
+				virtOnNode[vv.class][g.pods[vv.pods[0]].NodeName] = true
 			}
-			vv := cg.virt[v-n]
-			if stamp[vv.class] == mark {
-				continue
-			}
-			pods += len(vv.pods)
-			nsSet[g.classes[vv.class].namespace] = true
-			if virtOnNode[vv.class] == nil {
-				virtOnNode[vv.class] = map[string]bool{}
-			}
-			virtOnNode[vv.class][g.pods[vv.pods[0]].NodeName] = true
 		}
 		for _, node := range comp {
 			c := int(node.ID())
