@@ -39,9 +39,18 @@ type classGraph struct {
 	// host-network class.
 	virt     []virtVertex
 	hostVirt [][]int32
-	// Per class: pod count and the workloads of its pods.
+	// Per class: pod count and the workloads of its pods (indexes in wlIDs,
+	// the sorted workload ids of the active pods).
 	npods     []int
-	workloads [][]string
+	workloads [][]int32
+	wlIDs     []string
+	// inRows lists, per class, the rows that contain it (the reverse edges,
+	// by row rather than by source class).
+	inRows [][]int32
+	// Scratch stamps for sum, by workload and by namespace index.
+	wlStamp, nsStamp []int
+	stamp            int
+	wlPorts          []evaluator.PortSet
 }
 
 // virtVertex is the pods of one class on one node.
@@ -52,21 +61,35 @@ type virtVertex struct {
 
 func newClassGraph(g *Graph) *classGraph {
 	n := len(g.classes)
-	cg := &classGraph{rowOf: make([]int32, n), hostVirt: make([][]int32, n), npods: make([]int, n), workloads: make([][]string, n)}
+	cg := &classGraph{rowOf: make([]int32, n), hostVirt: make([][]int32, n), npods: make([]int, n), workloads: make([][]int32, n),
+		inRows: make([][]int32, n), nsStamp: make([]int, len(g.snap.Namespaces))}
+	wlIndex := map[string]int32{}
+	for i, p := range g.pods {
+		if g.podClass[i] >= 0 {
+			wlIndex[podWorkloadID(p)] = 0
+		}
+	}
+	for id := range wlIndex {
+		cg.wlIDs = append(cg.wlIDs, id)
+	}
+	sort.Strings(cg.wlIDs)
+	for i, id := range cg.wlIDs {
+		wlIndex[id] = int32(i)
+	}
+	cg.wlStamp, cg.wlPorts = make([]int, len(cg.wlIDs)), make([]evaluator.PortSet, len(cg.wlIDs))
 	g.buildInverse()
 	rowIDs := map[string]int32{}
 	var key []byte
 	for cs := range g.classes {
 		cl := &g.classes[cs]
 		cg.npods[cs] = len(cl.pods)
-		seen := map[string]bool{}
 		for _, pi := range cl.pods {
-			if id := podWorkloadID(g.pods[pi]); !seen[id] {
-				seen[id] = true
-				cg.workloads[cs] = append(cg.workloads[cs], id)
+			w := wlIndex[podWorkloadID(g.pods[pi])]
+			if !slices.Contains(cg.workloads[cs], w) {
+				cg.workloads[cs] = append(cg.workloads[cs], w)
 			}
 		}
-		sort.Strings(cg.workloads[cs])
+		slices.Sort(cg.workloads[cs])
 		key = rowKeyOf(g, int32(cs), key[:0])
 		id, ok := rowIDs[string(key)]
 		if !ok {
@@ -79,6 +102,9 @@ func newClassGraph(g *Graph) *classGraph {
 				}
 			}
 			sort.Slice(row, func(i, j int) bool { return row[i].c < row[j].c })
+			for _, e := range row {
+				cg.inRows[e.c] = append(cg.inRows[e.c], id)
+			}
 			cg.rows = append(cg.rows, row)
 			cg.rowSrc = append(cg.rowSrc, nil)
 		}
@@ -159,12 +185,7 @@ func (cg *classGraph) out(c int32) []classEdge { return cg.rows[cg.rowOf[c]] }
 
 // edge returns the ports from class a to class b, and whether a reaches b.
 func (cg *classGraph) edge(a, b int32) (evaluator.PortSet, bool) {
-	row := cg.out(a)
-	i := sort.Search(len(row), func(i int) bool { return row[i].c >= b })
-	if i < len(row) && row[i].c == b {
-		return row[i].ports, true
-	}
-	return evaluator.PortSet{}, false
+	return cg.edgeInRow(cg.rowOf[a], b)
 }
 
 // nodeLocalPods counts the pods a host-network class reaches only as their node.
@@ -184,32 +205,35 @@ type reach struct {
 }
 
 // reachers sums up the pods that may open connections to some pod of the
-// classes (pods of the classes themselves excluded), by rules. It tests each
-// distinct row once against the classes.
+// classes (pods of the classes themselves excluded), by rules, through the
+// rows that contain the classes.
 func (cg *classGraph) reachers(g *Graph, classes []int32) reach {
 	mine := map[int32]bool{}
 	for _, c := range classes {
 		mine[c] = true
 	}
-	var edges []classEdge // source class, union of ports towards the classes
-	for r, row := range cg.rows {
-		ports, hit := evaluator.PortSet{}, false
-		for _, t := range classes {
-			i := sort.Search(len(row), func(i int) bool { return row[i].c >= t })
-			if i < len(row) && row[i].c == t {
-				ports, hit = ports.Union(row[i].ports), true
-			}
-		}
-		if !hit {
-			continue
-		}
-		for _, src := range cg.rowSrc[r] {
-			if !mine[src] {
-				edges = append(edges, classEdge{src, ports})
+	var edges []classEdge // source class, ports towards one of the classes
+	for _, t := range classes {
+		for _, r := range cg.inRows[t] {
+			ports, _ := cg.edgeInRow(r, t)
+			for _, src := range cg.rowSrc[r] {
+				if !mine[src] {
+					edges = append(edges, classEdge{src, ports})
+				}
 			}
 		}
 	}
 	return cg.sum(g, classes, edges, "from ")
+}
+
+// edgeInRow returns the ports a row has towards class c.
+func (cg *classGraph) edgeInRow(r, c int32) (evaluator.PortSet, bool) {
+	row := cg.rows[r]
+	i := sort.Search(len(row), func(i int) bool { return row[i].c >= c })
+	if i < len(row) && row[i].c == c {
+		return row[i].ports, true
+	}
+	return evaluator.PortSet{}, false
 }
 
 // reached sums up the pods that some pod of the classes may open connections
@@ -248,45 +272,62 @@ func (cg *classGraph) reached(g *Graph, classes []int32) reach {
 }
 
 // sum counts the pods and namespaces of the classes that edges lead to (or
-// come from), and names a few workloads with their ports.
+// come from), and names a few workloads with their ports: those of other
+// namespaces first, in id order. It runs in time linear in the edges, with
+// stamps instead of maps: it is called once per workload and namespace.
 func (cg *classGraph) sum(g *Graph, classes []int32, edges []classEdge, dir string) reach {
 	myNS := map[string]bool{}
 	for _, c := range classes {
 		myNS[g.classes[c].namespace] = true
 	}
-	seen := map[int32]bool{}
-	namespaces := map[string]bool{}
-	ports := map[string]evaluator.PortSet{}
+	cg.stamp++
+	mark := cg.stamp
+	classSeen := map[int32]bool{}
 	var r reach
+	nworkloads := 0
+	const want = 3
+	var other, same []int32 // the smallest workload indexes seen, by namespace side
+	keep := func(list []int32, w int32) []int32 {
+		list = append(list, w)
+		slices.Sort(list)
+		if len(list) > want {
+			list = list[:want]
+		}
+		return list
+	}
 	for _, e := range edges {
 		for _, w := range cg.workloads[e.c] {
-			ports[w] = ports[w].Union(e.ports)
+			if cg.wlStamp[w] != mark {
+				cg.wlStamp[w] = mark
+				cg.wlPorts[w] = evaluator.PortSet{}
+				nworkloads++
+				if myNS[nsOf(cg.wlIDs[w])] {
+					same = keep(same, w)
+				} else {
+					other = keep(other, w)
+				}
+			}
+			cg.wlPorts[w] = cg.wlPorts[w].Union(e.ports)
 		}
-		if seen[e.c] {
+		if classSeen[e.c] {
 			continue
 		}
-		seen[e.c] = true
+		classSeen[e.c] = true
 		r.pods += cg.npods[e.c]
-		namespaces[g.classes[e.c].namespace] = true
-	}
-	r.namespaces = len(namespaces)
-	ids := make([]string, 0, len(ports))
-	for id := range ports {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		oi, oj := !myNS[nsOf(ids[i])], !myNS[nsOf(ids[j])]
-		if oi != oj {
-			return oi
+		if ns := g.classes[e.c].nsID; cg.nsStamp[ns] != mark {
+			cg.nsStamp[ns] = mark
+			r.namespaces++
 		}
-		return ids[i] < ids[j]
-	})
-	for i, id := range ids {
-		if i == 3 {
-			r.examples = append(r.examples, fmt.Sprintf("and %d more workloads", len(ids)-3))
-			break
-		}
-		r.examples = append(r.examples, fmt.Sprintf("%s%s (%s)", dir, id, ports[id]))
+	}
+	picked := append(other, same...)
+	if len(picked) > want {
+		picked = picked[:want]
+	}
+	for _, w := range picked {
+		r.examples = append(r.examples, fmt.Sprintf("%s%s (%s)", dir, cg.wlIDs[w], cg.wlPorts[w]))
+	}
+	if nworkloads > want {
+		r.examples = append(r.examples, fmt.Sprintf("and %d more workloads", nworkloads-want))
 	}
 	return r
 }
@@ -459,7 +500,7 @@ func (g succGraph) To(id int64) graph.Nodes {
 
 // maxBlastWalks bounds the blast-radius walks run for evidence: each costs a
 // pass over the pods, so only the workloads with the largest reach get one.
-const maxBlastWalks = 8
+const maxBlastWalks = 3
 
 // blastRadius: NR017.
 func (a *auditor) blastRadius(maxReach float64) {
