@@ -144,9 +144,9 @@ func WriteAudit(w io.Writer, d *AuditDoc, f Format, color bool) error {
 	for _, s := range engine.Severities {
 		counts = append(counts, fmt.Sprintf("%s %d", s, d.Summary.BySeverity[s.String()]))
 	}
-	enf := "NetworkPolicy " + d.Enforcement.Reason
+	enf := "policy enforcement: " + d.Enforcement.Reason
 	if !d.Enforcement.Enforced {
-		enf = "NetworkPolicy NOT enforced: " + d.Enforcement.Reason
+		enf = "NetworkPolicy NOT ENFORCED: " + d.Enforcement.Reason
 	}
 	if md {
 		fmt.Fprintf(bw, "# netreach audit\n\n")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ connection allowed today that they would cut.`,
 				return err
 			}
 			if doc.Summary.Failing > 0 {
-				return &exitError{code: exitNegative, err: errors.New("")}
+				return &exitError{code: exitNegative, err: fmt.Errorf("%s at or above --fail-on %s", countNoun(doc.Summary.Failing, "new finding"), gate)}
 			}
 			return nil
 		},
@@ -126,10 +127,12 @@ func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audi
 	}
 	var paths []string
 	for _, f := range files {
-		paths = append(paths, f.Path)
+		if !g.readsPath(f.Path) {
+			paths = append(paths, f.Path)
+		}
 	}
 	after := before
-	if len(paths) > 0 {
+	if len(files) > 0 {
 		if after, err = g.compileWith(s, paths); err != nil {
 			return nil, err
 		}
@@ -155,6 +158,25 @@ func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audi
 		doc.Cut = append(doc.Cut, export.MatrixEdge{Src: e.Src, Dst: e.Dst, Ports: export.NewPortsDoc(e.Ports)})
 	}
 	return doc, nil
+}
+
+// readsPath reports whether the -f inputs already read a file (it lies in an
+// input directory): the second load then finds it without being told.
+func (g *globalOptions) readsPath(file string) bool {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return false
+	}
+	for _, in := range g.files {
+		dir, err := filepath.Abs(in)
+		if err != nil || in == "-" {
+			continue
+		}
+		if rel, err := filepath.Rel(dir, abs); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+			return true
+		}
+	}
+	return false
 }
 
 // colorOK reports whether text output may be coloured: stdout is a terminal

@@ -260,3 +260,47 @@ func TestAuditMaxReachAndColor(t *testing.T) {
 		t.Error("NO_COLOR set, yet colour is allowed")
 	}
 }
+
+// TestAuditFixDirInputs covers the second load with other inputs: standard
+// input (read once, kept for the second load), and a fix directory inside an
+// input directory (found by the directory walk, not read twice).
+func TestAuditFixDirInputs(t *testing.T) {
+	manifests := nsYAML("a") + "---\n" + "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a}\nspec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.244.0.10}\n"
+	dir := t.TempDir()
+	r := runCLI(t, manifests, "audit", "-f", "-", "-o", "json", "--fail-on", "none", "--fix-dir", filepath.Join(dir, "fix"))
+	if r.code != 0 {
+		t.Fatalf("stdin: exit %d: %s", r.code, r.stderr)
+	}
+	var doc export.AuditDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Fix == nil || len(doc.Fix.Closed) == 0 || len(doc.Fix.Remaining) != 0 {
+		t.Errorf("stdin: fix %+v", doc.Fix)
+	}
+	in := filepath.Join(dir, "cluster")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "a.yaml"), []byte(manifests), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "audit", "-f", in, "--fail-on", "none", "--fix-dir", filepath.Join(in, "fix"))
+	if r.code != 0 || !strings.Contains(r.stdout, "findings NR001-NR005 left after it: 0") {
+		t.Errorf("fix dir inside the input: exit %d, stderr %s", r.code, r.stderr)
+	}
+	// The written files now belong to the input: no high finding is left.
+	r = runCLI(t, "", "audit", "-f", in)
+	if r.code != 0 || strings.Contains(r.stdout, "no NetworkPolicy") || strings.Contains(r.stdout, "not isolated") {
+		t.Errorf("with the fix in the input: exit %d, stderr %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	// And the gate says why it fails on stderr.
+	r = runCLI(t, "", "audit", "-f", in, "--fail-on", "low")
+	if r.code != 1 || !strings.Contains(r.stderr, "at or above --fail-on low") {
+		t.Errorf("gate: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
+func nsYAML(name string) string {
+	return "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + name + "}\n"
+}
