@@ -279,15 +279,13 @@ func (a *auditor) isolation() {
 			why := a.whyOpen(a.g.pods[open[0]], dir)
 			if dir == networkingv1.PolicyTypeIngress {
 				in := a.cg.reachers(a.g, classes)
-				ev := []string{why, fmt.Sprintf("%s in %s may open connections to them", plural(in.pods, "pod"), plural(in.namespaces, "namespace"))}
-				ev = append(ev, examples("e.g. ", in.examples)...)
+				ev := append([]string{why}, examples("e.g. ", in.examples)...)
 				a.add(RuleOpenIngress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for ingress; %s in %s may open connections to them.",
 					w.id, countOf(len(open), len(policed), "pod"), plural(in.pods, "pod"), plural(in.namespaces, "namespace")), ev, w.res)
 				continue
 			}
 			out := a.cg.reached(a.g, classes)
-			ev := []string{why, fmt.Sprintf("they may open connections to %s in %s, and to any address outside the cluster that admits them", plural(out.pods, "pod"), plural(out.namespaces, "namespace"))}
-			ev = append(ev, examples("e.g. ", out.examples)...)
+			ev := append([]string{why}, examples("e.g. ", out.examples)...)
 			a.add(RuleOpenEgress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for egress; they may open connections to %s in %s and beyond the cluster.",
 				w.id, countOf(len(open), len(policed), "pod"), plural(out.pods, "pod"), plural(out.namespaces, "namespace")), ev, w.res)
 		}
