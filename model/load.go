@@ -36,6 +36,9 @@ type LoadOptions struct {
 	// KeepObjects fills Snapshot.Saved with every object read, reduced to the
 	// fields the analysis reads (for `netreach snapshot -o yaml`).
 	KeepObjects bool
+	// ExtraPaths are read after the paths, always from the local file system
+	// even when FS is set (remediation manifests added to the demo snapshot).
+	ExtraPaths []string
 
 	// catalogOnly rejects every document that is not a NetworkCatalog.
 	catalogOnly bool
@@ -92,6 +95,12 @@ func Load(paths []string, opts LoadOptions) (*Snapshot, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	files, errs := expandPaths(paths, &opts)
+	if len(opts.ExtraPaths) > 0 {
+		local := opts
+		local.FS = nil
+		more, moreErrs := expandPaths(opts.ExtraPaths, &local)
+		files, errs = append(files, more...), append(errs, moreErrs...)
+	}
 	if len(errs) > 0 {
 		return nil, &LoadError{Errors: errs}
 	}

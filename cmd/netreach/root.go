@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +73,10 @@ type globalOptions struct {
 
 	// semantics is filled from ipblockPods and enforcement before a command runs.
 	semantics evaluator.Options
+	// demo is set once the bundled demo was loaded; stdinData keeps standard
+	// input for a second load (audit --fix-dir).
+	demo      bool
+	stdinData []byte
 }
 
 func newRootCmd(s *streams) *cobra.Command {
@@ -130,16 +136,33 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "say more on stderr (for example, list skipped objects)")
 
-	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newVersionCmd(s))
+	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newAuditCmd(g, s), newVersionCmd(s))
 	return root
 }
 
 // load reads the snapshot the global flags ask for: the files given with -f,
 // a live cluster, or the bundled demo when there is no input at all.
-func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
+func (g *globalOptions) load(s *streams) (*model.Snapshot, error) { return g.loadWith(s, nil) }
+
+// loadWith reads the snapshot plus extra local files (remediation manifests).
+// A second load (extra given) reads the same input again (standard input is
+// kept from the first; a live cluster is listed again) and repeats no note or
+// warning on stderr.
+func (g *globalOptions) loadWith(s *streams, extra []string) (*model.Snapshot, error) {
+	quiet := extra != nil
 	var snap *model.Snapshot
 	var err error
-	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in, KeepObjects: g.keepObjects}
+	opts := model.LoadOptions{DefaultNamespace: g.namespace, Lenient: g.lenient, Stdin: s.in, KeepObjects: g.keepObjects, ExtraPaths: extra}
+	if slices.Contains(g.files, "-") {
+		if g.stdinData == nil {
+			data, err := io.ReadAll(s.in)
+			if err != nil {
+				return nil, usageError(fmt.Errorf("<stdin>: cannot read: %v", err))
+			}
+			g.stdinData = data
+		}
+		opts.Stdin = bytes.NewReader(g.stdinData)
+	}
 	switch liveFlags := g.live || g.kubeconfig != "" || g.context != ""; {
 	case liveFlags && len(g.files) > 0:
 		return nil, usageError(errors.New("-f reads manifest files and --live, --kubeconfig and --context read a live cluster: give one or the other"))
@@ -147,7 +170,10 @@ func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
 		snap, err = g.readLive(s, opts)
 	case len(g.files) == 0:
 		opts.FS, opts.FSName = netreach.DemoFS(), "demo"
-		fmt.Fprintf(s.err, "netreach: no input given (-f, --live, --context); analysing the bundled demo snapshot\n")
+		g.demo = true
+		if !quiet {
+			fmt.Fprintf(s.err, "netreach: no input given (-f, --live, --context); analysing the bundled demo snapshot\n")
+		}
 		snap, err = model.Load([]string{"."}, opts)
 	default:
 		snap, err = model.Load(g.files, opts)
@@ -162,6 +188,9 @@ func (g *globalOptions) load(s *streams) (*model.Snapshot, error) {
 		}
 		snap.Warnings = append(snap.Warnings, warns...)
 		snap.SetNetworks(nets)
+	}
+	if quiet {
+		return snap, nil
 	}
 	for _, w := range snap.Warnings {
 		fmt.Fprintf(s.err, "warning: %s\n", w)
@@ -231,8 +260,11 @@ func parseRequestTimeout(v string) (time.Duration, error) {
 
 // compile loads the snapshot and compiles it into the reachability graph,
 // warning on stderr when NetworkPolicy is found not to be enforced.
-func (g *globalOptions) compile(s *streams) (*engine.Graph, error) {
-	snap, err := g.load(s)
+func (g *globalOptions) compile(s *streams) (*engine.Graph, error) { return g.compileWith(s, nil) }
+
+// compileWith compiles the snapshot plus extra local files (see loadWith).
+func (g *globalOptions) compileWith(s *streams, extra []string) (*engine.Graph, error) {
+	snap, err := g.loadWith(s, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +272,7 @@ func (g *globalOptions) compile(s *streams) (*engine.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !graph.Enforced() && g.semantics.Enforcement == evaluator.EnforcementAuto {
+	if !graph.Enforced() && g.semantics.Enforcement == evaluator.EnforcementAuto && extra == nil {
 		fmt.Fprintf(s.err, "warning: NetworkPolicy is not enforced in this cluster (%s): every connection is allowed\n", graph.EnforcementReason)
 	}
 	return graph, nil

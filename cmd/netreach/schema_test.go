@@ -17,6 +17,7 @@ var schemaFor = map[string]string{
 	"Matrix":      "matrix.schema.json",
 	"Exposure":    "exposure.schema.json",
 	"BlastRadius": "blastradius.schema.json",
+	"Audit":       "audit.schema.json",
 }
 
 // TestGoldenJSONMatchesSchemas validates every golden JSON output against the

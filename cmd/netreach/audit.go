@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netreach/netreach/engine"
+	"github.com/netreach/netreach/export"
+)
+
+func newAuditCmd(g *globalOptions, s *streams) *cobra.Command {
+	var output, failOn, baseline, fixDir, maxReach string
+	var force bool
+	supported := []export.Format{export.Text, export.JSON, export.MD, export.SARIF}
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Posture findings with evidence, remediation and CI gating (CIS 5.3.2, OWASP K05)",
+		Long: `audit computes the posture findings of the snapshot from its real
+reachability: namespaces without policies or default deny, workloads not
+isolated, host-network pods, pods that reach the cloud metadata service, the
+control plane, peered or transit networks or the internet, policies and rule
+peers that select nothing, egress-isolated pods without DNS, a network plugin
+that does not enforce policies, and workloads with a large blast radius. Each
+finding has a stable id (docs/findings.md), a severity, the resources, the
+evidence, remediation advice and references.
+
+Exit 1 when a finding at or above --fail-on exists (with --baseline, only
+findings not in the baseline count); --fail-on none never fails.
+
+--fix-dir DIR writes one file per namespace (DIR/NAMESPACE.yaml) with a
+default deny for ingress and egress and a DNS allowance, then compiles the
+snapshot plus those files and reports the findings they close and every
+connection allowed today that they would cut.`,
+		Example: `  netreach audit -f cluster.yaml --fail-on critical
+  netreach audit -f cluster.yaml -o json > baseline.json
+  netreach audit -f cluster.yaml --baseline baseline.json -o sarif > netreach.sarif
+  netreach audit --fix-dir remediation/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := checkOutput("audit", output, supported...)
+			if err != nil {
+				return err
+			}
+			gate, err := engine.ParseSeverity(failOn)
+			if err != nil {
+				return usageError(fmt.Errorf("--fail-on: %w", err))
+			}
+			reach, err := parsePercent(maxReach)
+			if err != nil {
+				return usageError(err)
+			}
+			var base *export.Baseline
+			if baseline != "" {
+				data, err := os.ReadFile(baseline)
+				if err != nil {
+					var pe *os.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return usageError(fmt.Errorf("--baseline %s: cannot read: %v", baseline, err))
+				}
+				if base, err = export.ReadBaseline(baseline, data); err != nil {
+					return usageError(fmt.Errorf("--baseline %w", err))
+				}
+			}
+			graph, err := g.compile(s)
+			if err != nil {
+				return err
+			}
+			catalog := graph.Snapshot().Catalog()
+			audit := graph.Audit(catalog, engine.AuditOptions{MaxReach: reach})
+			doc := export.NewAuditDoc(audit, gate, base)
+			doc.ToolVersion, doc.Demo = buildVersion(), g.demo
+			if fixDir != "" {
+				if doc.Fix, err = g.fix(s, graph, audit, fixDir, force, reach); err != nil {
+					return err
+				}
+			}
+			if err := export.WriteAudit(s.out, doc, f, f == export.Text && colorOK(s)); err != nil {
+				return err
+			}
+			if doc.Summary.Failing > 0 {
+				return &exitError{code: exitNegative, err: fmt.Errorf("%s at or above --fail-on %s", countNoun(doc.Summary.Failing, "new finding"), gate)}
+			}
+			return nil
+		},
+	}
+	outputFlag(cmd, &output, export.Text, supported...)
+	cmd.Flags().StringVar(&failOn, "fail-on", "high", "exit 1 when a finding at or above this severity exists: critical, high, medium, low or none")
+	cmd.Flags().StringVar(&baseline, "baseline", "", "a previous `audit -o json`: only findings not in it count for --fail-on")
+	cmd.Flags().StringVar(&fixDir, "fix-dir", "", "write default-deny remediation policies here (one file per namespace) and report what they would cut")
+	cmd.Flags().BoolVar(&force, "force", false, "with --fix-dir: overwrite files of the same names")
+	cmd.Flags().StringVar(&maxReach, "max-reach", "50%", "large blast radius: a workload from which more than this share of the pods is reachable")
+	return cmd
+}
+
+// parsePercent parses --max-reach: "50%", "50" or "0.5".
+func parsePercent(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err == nil && !strings.HasSuffix(s, "%") && v > 0 && v <= 1 {
+		return v, nil // a fraction
+	}
+	if err != nil || v <= 0 || v > 100 {
+		return 0, fmt.Errorf("invalid --max-reach %q: give a percentage above 0 and at most 100, such as 50%%", s)
+	}
+	return v / 100, nil
+}
+
+// fix writes the remediation policies, compiles the snapshot with them, and
+// reports the findings they close and the connections they cut.
+func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audit, dir string, force bool, reach float64) (*export.FixDoc, error) {
+	fixes := engine.FixPolicies(before.Snapshot(), audit)
+	files, err := export.WriteFixDir(dir, fixes, force)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	doc := &export.FixDoc{Dir: dir, Files: files, Cut: []export.MatrixEdge{}, Closed: []export.FindingRef{}, Remaining: []export.FindingRef{}}
+	if doc.Files == nil {
+		doc.Files = []export.FixFileDoc{}
+	}
+	var paths []string
+	for _, f := range files {
+		if !g.readsPath(f.Path) {
+			paths = append(paths, f.Path)
+		}
+	}
+	after := before
+	if len(files) > 0 {
+		if after, err = g.compileWith(s, paths); err != nil {
+			return nil, err
+		}
+	}
+	again := after.Audit(after.Snapshot().Catalog(), engine.AuditOptions{MaxReach: reach})
+	still := map[[2]string]bool{}
+	for _, f := range again.Findings {
+		if slices.Contains(engine.FixClosable, f.RuleID) {
+			still[[2]string{f.RuleID, f.Key}] = true
+			doc.Remaining = append(doc.Remaining, export.FindingRef{ID: f.RuleID, Key: f.Key})
+		}
+	}
+	for _, f := range audit.Findings {
+		if slices.Contains(engine.FixClosable, f.RuleID) && !still[[2]string{f.RuleID, f.Key}] {
+			doc.Closed = append(doc.Closed, export.FindingRef{ID: f.RuleID, Key: f.Key})
+		}
+	}
+	cut, err := engine.CutConnections(before, after)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range cut {
+		doc.Cut = append(doc.Cut, export.MatrixEdge{Src: e.Src, Dst: e.Dst, Ports: export.NewPortsDoc(e.Ports)})
+	}
+	return doc, nil
+}
+
+// readsPath reports whether the -f inputs already read a file (it lies in an
+// input directory): the second load then finds it without being told.
+func (g *globalOptions) readsPath(file string) bool {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return false
+	}
+	for _, in := range g.files {
+		dir, err := filepath.Abs(in)
+		if err != nil || in == "-" {
+			continue
+		}
+		if rel, err := filepath.Rel(dir, abs); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+			return true
+		}
+	}
+	return false
+}
+
+// colorOK reports whether text output may be coloured: stdout is a terminal
+// and NO_COLOR is unset (DESIGN.md §4).
+func colorOK(s *streams) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := s.out.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

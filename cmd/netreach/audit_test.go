@@ -1,0 +1,306 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/netreach/netreach/engine"
+	"github.com/netreach/netreach/export"
+)
+
+func TestAuditGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+		code   int
+	}{
+		{"audit.txt", []string{"audit"}, 1},
+		{"audit.json", []string{"audit", "-o", "json"}, 1},
+		{"audit.md", []string{"audit", "-o", "md", "--fail-on", "none"}, 0},
+		{"audit.sarif", []string{"audit", "-o", "sarif", "--fail-on", "critical"}, 0},
+	}
+	for _, tc := range tests {
+		goldenRun(t, tc.golden, tc.code, tc.args...)
+	}
+}
+
+// TestAuditSARIFMatchesSchema validates the golden SARIF against the SARIF
+// 2.1.0 JSON schema vendored in testdata/sarif, and checks what code-scanning
+// UIs need: rule metadata, and results placed in the demo's manifests.
+func TestAuditSARIFMatchesSchema(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "audit.sarif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	schema, err := c.Compile(filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Fatalf("audit.sarif is not valid SARIF 2.1.0:\n%v", err)
+	}
+	var log export.SARIFLog
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if len(run.Tool.Driver.Rules) != len(engine.Rules) {
+		t.Errorf("%d rules in SARIF, want %d", len(run.Tool.Driver.Rules), len(engine.Rules))
+	}
+	found := false
+	for _, r := range run.Results {
+		if r.RuleID == "NR001" {
+			found = true
+			loc := r.Locations[0].PhysicalLocation
+			if loc == nil || loc.ArtifactLocation.URI != "testdata/demo/00-namespaces.yaml" || loc.Region == nil || loc.Region.StartLine < 1 {
+				t.Errorf("NR001 location = %+v, want the legacy Namespace in testdata/demo/00-namespaces.yaml", loc)
+			}
+		}
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s has ruleIndex %d", r.RuleID, r.RuleIndex)
+		}
+	}
+	if !found {
+		t.Error("no NR001 result on the demo")
+	}
+}
+
+// auditJSON runs the audit with -o json and decodes the document.
+func auditJSON(t *testing.T, wantCode int, args ...string) (*export.AuditDoc, result) {
+	t.Helper()
+	r := runCLI(t, "", append([]string{"audit", "-o", "json"}, args...)...)
+	if r.code != wantCode {
+		t.Fatalf("audit %v: exit %d, want %d; stderr:\n%s", args, r.code, wantCode, r.stderr)
+	}
+	var doc export.AuditDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	return &doc, r
+}
+
+// TestAuditFixDirRoundTrip writes the remediation for the demo, checks that the
+// audit says findings 1-3 (NR001-NR005) close, and that an audit of the demo
+// plus the written files indeed has none of them left.
+func TestAuditFixDirRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fix")
+	before, _ := auditJSON(t, 0, "--fail-on", "none")
+	doc, _ := auditJSON(t, 0, "--fail-on", "none", "--fix-dir", dir)
+	fx := doc.Fix
+	if fx == nil {
+		t.Fatal("no fix section")
+	}
+	if len(fx.Remaining) != 0 {
+		t.Errorf("findings left after the fix: %+v", fx.Remaining)
+	}
+	var closable []export.FindingRef
+	for _, f := range before.Findings {
+		if slices.Contains(engine.FixClosable, f.ID) {
+			closable = append(closable, export.FindingRef{ID: f.ID, Key: f.Key})
+		}
+	}
+	if len(closable) == 0 || !slices.Equal(closable, fx.Closed) {
+		t.Errorf("closed %v, want every NR001-NR005 finding %v", fx.Closed, closable)
+	}
+	if len(fx.Cut) == 0 {
+		t.Error("a default deny on the demo must cut connections, and say which")
+	}
+	var legacy *export.MatrixEdge
+	for i, e := range fx.Cut {
+		if e.Src == "default/Pod/debug-shell" && e.Dst == "legacy/Deployment/ftp-gateway" {
+			legacy = &fx.Cut[i]
+		}
+		if e.Dst == "kube-system/Deployment/coredns" && e.Src == "shop/Deployment/frontend" {
+			t.Errorf("DNS must stay allowed, but the fix cuts %v", e)
+		}
+	}
+	if legacy == nil {
+		t.Error("the fix must report the cut debug-shell → ftp-gateway connection")
+	}
+	// The written files, loaded with the demo, leave no finding 1-3.
+	after, _ := auditJSON(t, 0, "--fail-on", "none", "-f", filepath.Join("..", "..", "testdata", "demo"), "-f", dir)
+	for _, f := range after.Findings {
+		if slices.Contains(engine.FixClosable, f.ID) {
+			t.Errorf("after the fix: %s %s", f.ID, f.Key)
+		}
+	}
+	// Files are not overwritten without --force.
+	r := runCLI(t, "", "audit", "--fix-dir", dir)
+	if r.code != 2 || !strings.Contains(r.stderr, "already exists; remove it, choose another directory, or add --force") || r.stdout != "" {
+		t.Errorf("second run without --force: exit %d, stderr %s, stdout %d bytes", r.code, r.stderr, len(r.stdout))
+	}
+	auditJSON(t, 0, "--fail-on", "none", "--fix-dir", dir, "--force")
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestAuditFixText(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fix")
+	r := runCLI(t, "", "audit", "--fix-dir", dir, "--fail-on", "none")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	// The findings are audit.txt's; the golden file keeps the remediation part.
+	out := strings.ReplaceAll(r.stdout, dir, "FIXDIR")
+	i := strings.Index(out, "\nRemediation written to FIXDIR\n")
+	if i < 0 {
+		t.Fatalf("no remediation section:\n%s", out)
+	}
+	golden(t, "audit-fix.txt", out[i+1:])
+}
+
+func TestAuditBaselineAndGate(t *testing.T) {
+	dir := t.TempDir()
+	full := runCLI(t, "", "audit", "-o", "json")
+	base := filepath.Join(dir, "base.json")
+	if err := os.WriteFile(base, []byte(full.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Everything is in the baseline: nothing new fails the gate.
+	doc, _ := auditJSON(t, 0, "--baseline", base)
+	if doc.Summary.New != 0 || doc.Summary.Failing != 0 || doc.Baseline != base {
+		t.Errorf("summary %+v with a complete baseline", doc.Summary)
+	}
+	// Drop one high finding from the baseline: it is new and fails.
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(full.stdout), &raw); err != nil {
+		t.Fatal(err)
+	}
+	findings := raw["findings"].([]any)
+	first := findings[0].(map[string]any)
+	raw["findings"] = findings[1:]
+	data, _ := json.Marshal(raw)
+	if err := os.WriteFile(base, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ = auditJSON(t, 1, "--baseline", base)
+	if doc.Summary.New != 1 || doc.Summary.Failing != 1 {
+		t.Errorf("summary %+v, want 1 new failing finding (%v %v)", doc.Summary, first["id"], first["key"])
+	}
+	for _, f := range doc.Findings {
+		if f.InBaseline == (f.ID == first["id"] && f.Key == first["key"]) {
+			t.Errorf("%s %s: inBaseline %v", f.ID, f.Key, f.InBaseline)
+		}
+	}
+	// The demo has no critical finding; none never fails.
+	auditJSON(t, 0, "--fail-on", "critical")
+	auditJSON(t, 0, "--fail-on", "none")
+	auditJSON(t, 1, "--fail-on", "low")
+
+	bad := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--baseline", bad("junk.json", "{")}, "junk.json: not a netreach audit JSON document"},
+		{[]string{"--baseline", bad("kind.json", `{"apiVersion":"netreach/v1","kind":"Matrix","findings":[]}`)}, `kind.json: kind: want "Audit"`},
+		{[]string{"--baseline", bad("key.json", `{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":"NR001"}]}`)}, "key.json: findings[0].key: missing"},
+		{[]string{"--baseline", filepath.Join(dir, "absent.json")}, "absent.json: cannot read: no such file or directory"},
+		{[]string{"--fail-on", "urgent"}, `--fail-on: invalid severity "urgent"`},
+		{[]string{"--max-reach", "150%"}, `invalid --max-reach "150%"`},
+		{[]string{"-o", "csv"}, "audit does not support output format \"csv\": use one of text, json, md, sarif"},
+	} {
+		r := runCLI(t, "", append([]string{"audit"}, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %d bytes; want exit 2 and %q", tc.args, r.code, r.stderr, len(r.stdout), tc.want)
+		}
+	}
+}
+
+func TestAuditMaxReachAndColor(t *testing.T) {
+	high, _ := auditJSON(t, 0, "--fail-on", "none", "--max-reach", "99%")
+	low, _ := auditJSON(t, 0, "--fail-on", "none", "--max-reach", "0.5")
+	count := func(d *export.AuditDoc) int {
+		n := 0
+		for _, f := range d.Findings {
+			if f.ID == engine.RuleLargeBlastRadius {
+				n++
+			}
+		}
+		return n
+	}
+	if count(high) >= count(low) || count(low) == 0 {
+		t.Errorf("NR017 findings: %d at 99%%, %d at 50%%", count(high), count(low))
+	}
+	// Output to a buffer is never coloured; the writer colours only on request.
+	r := runCLI(t, "", "audit")
+	if strings.Contains(r.stdout, "\x1b[") {
+		t.Error("colour escapes in output that is not a terminal")
+	}
+	var b strings.Builder
+	if err := export.WriteAudit(&b, high, export.Text, true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\x1b[31mHIGH\x1b[0m") {
+		t.Errorf("coloured text lacks the red HIGH heading:\n%.300s", b.String())
+	}
+	t.Setenv("NO_COLOR", "1")
+	if colorOK(&streams{out: os.Stdout}) {
+		t.Error("NO_COLOR set, yet colour is allowed")
+	}
+}
+
+// TestAuditFixDirInputs covers the second load with other inputs: standard
+// input (read once, kept for the second load), and a fix directory inside an
+// input directory (found by the directory walk, not read twice).
+func TestAuditFixDirInputs(t *testing.T) {
+	manifests := nsYAML("a") + "---\n" + "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a}\nspec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.244.0.10}\n"
+	dir := t.TempDir()
+	r := runCLI(t, manifests, "audit", "-f", "-", "-o", "json", "--fail-on", "none", "--fix-dir", filepath.Join(dir, "fix"))
+	if r.code != 0 {
+		t.Fatalf("stdin: exit %d: %s", r.code, r.stderr)
+	}
+	var doc export.AuditDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Fix == nil || len(doc.Fix.Closed) == 0 || len(doc.Fix.Remaining) != 0 {
+		t.Errorf("stdin: fix %+v", doc.Fix)
+	}
+	in := filepath.Join(dir, "cluster")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "a.yaml"), []byte(manifests), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, "", "audit", "-f", in, "--fail-on", "none", "--fix-dir", filepath.Join(in, "fix"))
+	if r.code != 0 || !strings.Contains(r.stdout, "findings NR001-NR005 left after it: 0") {
+		t.Errorf("fix dir inside the input: exit %d, stderr %s", r.code, r.stderr)
+	}
+	// The written files now belong to the input: no high finding is left.
+	r = runCLI(t, "", "audit", "-f", in)
+	if r.code != 0 || strings.Contains(r.stdout, "no NetworkPolicy") || strings.Contains(r.stdout, "not isolated") {
+		t.Errorf("with the fix in the input: exit %d, stderr %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	// And the gate says why it fails on stderr.
+	r = runCLI(t, "", "audit", "-f", in, "--fail-on", "low")
+	if r.code != 1 || !strings.Contains(r.stderr, "at or above --fail-on low") {
+		t.Errorf("gate: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
+func nsYAML(name string) string {
+	return "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + name + "}\n"
+}

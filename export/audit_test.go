@@ -1,0 +1,77 @@
+package export
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReadBaseline(t *testing.T) {
+	good := `{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":"NR001","key":"namespace:legacy","severity":"high"},{"id":"NR004","key":"workload:a/Pod/x"}]}`
+	b, err := ReadBaseline("base.json", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Has("NR001", "namespace:legacy") || !b.Has("NR004", "workload:a/Pod/x") || b.Has("NR001", "namespace:shop") || b.Len() != 2 {
+		t.Errorf("baseline %+v", b)
+	}
+	var none *Baseline
+	if none.Has("NR001", "namespace:legacy") || none.Len() != 0 {
+		t.Error("a nil baseline holds nothing")
+	}
+	for _, tc := range []struct{ data, want string }{
+		{``, "base.json: not a netreach audit JSON document"},
+		{`[]`, "base.json: not a netreach audit JSON document"},
+		{`{"kind":"Audit","findings":[]}`, `base.json: apiVersion: want "netreach/v1"`},
+		{`{"apiVersion":"netreach/v1","kind":"Matrix"}`, `base.json: kind: want "Audit"`},
+		{`{"apiVersion":"netreach/v1","kind":"Audit"}`, "base.json: findings: missing"},
+		{`{"apiVersion":"netreach/v1","kind":"Audit","findings":[7]}`, "base.json: findings[0]: not an object with string id and key"},
+		{`{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"key":"k"}]}`, "base.json: findings[0].id: missing"},
+		{`{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":"NR001","key":"a"},{"id":"NR002","key":""}]}`, "base.json: findings[1].key: missing"},
+		{`{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":1,"key":"a"}]}`, "base.json: findings[0]: not an object with string id and key"},
+	} {
+		_, err := ReadBaseline("base.json", []byte(tc.data))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.data, err, tc.want)
+		}
+	}
+}
+
+// FuzzReadBaseline: any input gives a baseline or an error naming the file,
+// never a panic; a baseline holds exactly the id and key pairs it read.
+func FuzzReadBaseline(f *testing.F) {
+	f.Add([]byte(`{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":"NR001","key":"namespace:legacy"}]}`))
+	f.Add([]byte(`{"apiVersion":"netreach/v1","kind":"Audit","findings":[]}`))
+	f.Add([]byte(`{"apiVersion":"netreach/v1","kind":"Audit","findings":[{"id":"NR001"}]}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := ReadBaseline("fuzz.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.json: ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for k := range b.keys {
+			if k[0] == "" || k[1] == "" || !b.Has(k[0], k[1]) {
+				t.Fatalf("bad key %q", k)
+			}
+		}
+	})
+}
+
+func TestSARIFURI(t *testing.T) {
+	got := []string{
+		sarifURI("demo/legacy.yaml", true),
+		sarifURI("demo/legacy.yaml", false),
+		sarifURI("./k8s/my app.yaml", false),
+		sarifURI("/srv/k8s/app.yaml", false),
+		sarifURI("<stdin>", false),
+		sarifURI("", true),
+	}
+	want := []string{"testdata/demo/legacy.yaml", "demo/legacy.yaml", "k8s/my%20app.yaml", "file:///srv/k8s/app.yaml", "", ""}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sarifURI (-want +got):\n%s", diff)
+	}
+}
