@@ -115,7 +115,8 @@ type walk struct {
 	openDone            bool                // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
 	groupDone           map[rowKey]bool
-	ruleDone            map[ruleRef]bool // egress rules expanded towards open ingress
+	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
+	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
 	// Per class, the ingress ports from the source being expanded, valid when
 	// inStamp equals stamp.
 	inStamp      []int32
@@ -139,9 +140,9 @@ type podReach struct {
 func newWalk(g *Graph, opts BlastOptions) *walk {
 	n := len(g.classes)
 	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), wholeHop: make([]int32, n),
-		wholePred: make([]int32, n), wholeSeq: make([]int32, n), wholePorts: make([]evaluator.PortSet, n),
+		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{}, groupDone: map[rowKey]bool{},
-		ruleDone: map[ruleRef]bool{}, inStamp: make([]int32, n), inPorts: make([]evaluator.PortSet, n), paths: opts.Target != nil}
+		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
 	for i := range w.hop {
 		w.hop[i], w.wholeHop[i] = -1, -1
 	}
@@ -291,9 +292,16 @@ func (w *walk) expand(hop int32) {
 				// ingress ports, so rules can be taken one at a time.
 				w.groupDone[key] = true
 				w.group(edgeGroup{kind: groupRow, hop: hop, row: key})
+				if w.inStamp == nil {
+					w.inStamp, w.inPorts = make([]int32, len(g.classes)), make([]evaluator.PortSet, len(g.classes))
+				}
 				w.stamp++
 				for _, r := range src.egRules {
+					if h, ok := w.exhausted[r]; ok && h < hop {
+						continue // every destination of the rule was reached before
+					}
 					spec := &g.portSpecs[r.ports]
+					left := false
 					g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
 						dst := &g.classes[cd]
 						if !dst.isolatedIn || dst.hostNetwork {
@@ -301,6 +309,9 @@ func (w *walk) expand(hop int32) {
 						}
 						if h := w.wholeHop[cd]; h >= 0 && h < hop {
 							return
+						}
+						if w.wholeHop[cd] < 0 {
+							left = true
 						}
 						eg := w.filter(spec.portsFor(dst.namedPorts))
 						if eg.Empty() {
@@ -313,6 +324,10 @@ func (w *walk) expand(hop int32) {
 							w.visitClass(cs, cd, hop, ports)
 						}
 					})
+					if !left {
+						// Sources of later hops find nothing new through this rule.
+						w.exhausted[r] = hop
+					}
 				}
 			}
 		}
@@ -421,6 +436,9 @@ func (w *walk) reached(cs, cd, pi, hop int32) {
 
 // visitClass reaches every pod of class cd at hop from cs.
 func (w *walk) visitClass(cs, cd, hop int32, ports evaluator.PortSet) {
+	if w.wholePorts == nil {
+		w.wholePorts = make([]evaluator.PortSet, len(w.g.classes))
+	}
 	switch h := w.wholeHop[cd]; {
 	case h >= 0 && h < hop:
 		return // every pod was reached earlier

@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go4.org/netipx"
@@ -56,6 +56,19 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	effective := mostSpecific(catalog)
 	x := g.newExternal()
 	wls := g.workloadPods()
+	// Each class's answers, once: classes with the same rule list share them.
+	egress, ingress := make([][]run, len(g.classes)), make([][]run, len(g.classes))
+	for c := range g.classes {
+		egress[c], ingress[c] = x.egressRuns(int32(c)), x.ingressRuns(int32(c))
+	}
+	// The pieces of each pod's own node, for the pods whose ingress is not
+	// open anyway.
+	own := make([][]int, len(g.pods))
+	for pi, c := range g.podClass {
+		if c >= 0 && (len(ingress[c]) == 0 || &ingress[c][0] != &x.allRuns[0]) {
+			own[pi] = x.ownPieces(g.pods[pi])
+		}
+	}
 	var out []Exposure
 	for i, n := range catalog {
 		if len(names) > 0 && !contains(names, n.Name) {
@@ -63,8 +76,8 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		}
 		set := effective[i].Ranges()
 		e := Exposure{Network: n, Effective: set}
-		e.Outbound = x.exposureSide(wls, set, true)
-		e.Inbound = x.exposureSide(wls, set, false)
+		e.Outbound = x.exposureSide(wls, set, egress, nil)
+		e.Inbound = x.exposureSide(wls, set, ingress, own)
 		out = append(out, e)
 	}
 	return out
@@ -130,24 +143,33 @@ func contains(list []string, s string) bool {
 // containing prefix of the catalogue (ties go to the network listed first).
 func mostSpecific(catalog []*model.Network) []*netipx.IPSet {
 	type entry struct {
-		p   netip.Prefix
-		net int
+		p    netip.Prefix
+		net  int
+		rank int // position in the claiming order: longer prefixes first, then catalogue order
 	}
 	var all []entry
 	for i, n := range catalog {
 		for _, p := range n.CIDRs {
-			all = append(all, entry{p.Masked(), i})
+			all = append(all, entry{p: p.Masked(), net: i})
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].p.Bits() > all[j].p.Bits() })
+	for k := range all {
+		all[k].rank = k
+	}
+	// By address, so that the prefixes inside a prefix are found by binary search.
+	byAddr := slices.Clone(all)
+	slices.SortFunc(byAddr, func(a, b entry) int { return a.p.Addr().Compare(b.p.Addr()) })
 	builders := make([]netipx.IPSetBuilder, len(catalog))
-	for k, e := range all {
-		// The prefix minus every prefix claimed before it (longer, or as long
-		// and listed first): only overlapping ones matter.
+	for _, e := range all {
+		// The prefix minus every prefix that claims first: those of them that
+		// overlap it lie inside it (they are at least as long).
 		var b netipx.IPSetBuilder
 		b.AddPrefix(e.p)
-		for _, prev := range all[:k] {
-			if prev.p.Overlaps(e.p) {
+		first, last := e.p.Addr(), lastAddr(e.p)
+		i := sort.Search(len(byAddr), func(i int) bool { return byAddr[i].p.Addr().Compare(first) >= 0 })
+		for ; i < len(byAddr) && byAddr[i].p.Addr().Compare(last) <= 0; i++ {
+			if prev := byAddr[i]; prev.rank < e.rank && prev.p.Overlaps(e.p) {
 				b.RemovePrefix(prev.p)
 			}
 		}
@@ -177,18 +199,15 @@ func minAddr(a, b netip.Addr) netip.Addr {
 
 // exposureSide computes, per workload, the ports allowed towards (outbound) or
 // from (inbound) the addresses of a network. Every pod of a class is treated
-// alike, except that traffic from a pod's own node is always admitted (§2.10).
-func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, outbound bool) []WorkloadExposure {
+// alike, except that traffic from a pod's own node is always admitted (§2.10):
+// own gives each pod the pieces of its node's addresses (nil outbound).
+func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, runsOf [][]run, own [][]int) []WorkloadExposure {
 	g := x.g
-	runsOf := x.ingressRuns
-	if outbound {
-		runsOf = x.egressRuns
-	}
-	var own netipx.IPSetBuilder
+	var sb netipx.IPSetBuilder
 	for _, r := range set {
-		own.AddRange(r)
+		sb.AddRange(r)
 	}
-	inSet, _ := own.IPSet()
+	inSet, _ := sb.IPSet()
 	var out []WorkloadExposure
 	var lists [][]run
 	// Most workloads have the answer of one rule list, shared with others:
@@ -227,7 +246,7 @@ func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, outbou
 		for _, pi := range wl.pods {
 			c := g.podClass[pi]
 			if c != lastClass {
-				lastClass, classRuns = c, runsOf(c)
+				lastClass, classRuns = c, runsOf[c]
 				if !slicesContainRuns(lists, classRuns) {
 					lists = append(lists, classRuns)
 				}
@@ -235,8 +254,8 @@ func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, outbou
 				classAll = len(classRuns) > 0 && &classRuns[0] == &x.allRuns[0]
 			}
 			has := classHas
-			if !outbound && !classAll {
-				for _, piece := range x.ownPieces(g.pods[pi]) {
+			if own != nil && !classAll {
+				for _, piece := range own[pi] {
 					if inSet.Contains(x.pieces[piece].From()) {
 						singles = append(singles, piece)
 						has = true
@@ -288,9 +307,17 @@ func samePorts(rs []RangePorts) bool {
 // namedSignature identifies a class's named ports, on which the named ports of
 // its ingress rules resolve.
 func namedSignature(cl *class) string {
+	if len(cl.namedPorts) == 0 {
+		return ""
+	}
 	var b strings.Builder
 	for _, p := range cl.namedPorts {
-		fmt.Fprintf(&b, "%s/%s/%d,", p.Name, p.Protocol, p.Port)
+		b.WriteString(p.Name)
+		b.WriteByte('/')
+		b.WriteString(string(p.Protocol))
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(int(p.Port)))
+		b.WriteByte(',')
 	}
 	return b.String()
 }

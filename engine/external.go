@@ -35,9 +35,10 @@ type external struct {
 // listKey identifies a rule list and, for ingress lists with named ports, the
 // destination's named ports they resolve against.
 type listKey struct {
-	rules *ruleRef
-	n     int
-	named string
+	rules   *ruleRef
+	n       int
+	ingress bool
+	named   string
 }
 
 // run is a stretch of pieces [lo, hi) with the same allowed ports.
@@ -225,7 +226,7 @@ func (x *external) egressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedEg {
 		return x.all() // §2.1: egress not isolated (§2.13: or not enforced)
 	}
-	key := listKey{n: len(cl.egRules), named: "egress"}
+	key := listKey{n: len(cl.egRules)}
 	if key.n > 0 {
 		key.rules = &cl.egRules[0]
 	}
@@ -244,7 +245,15 @@ func (x *external) ingressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedIn {
 		return x.all()
 	}
-	key := listKey{n: len(cl.inRules), named: "ingress:" + namedSignature(cl)}
+	key := listKey{n: len(cl.inRules), ingress: true}
+	for _, r := range cl.inRules {
+		if len(x.g.portSpecs[r.ports].named) > 0 {
+			// Named ports resolve on the class (§2.9): only classes with the
+			// same named ports share the answer.
+			key.named = namedSignature(cl)
+			break
+		}
+	}
 	if key.n > 0 {
 		key.rules = &cl.inRules[0]
 	}
