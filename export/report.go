@@ -35,7 +35,7 @@ type ReportDoc struct {
 // ReportSummary holds the headline figures.
 type ReportSummary struct {
 	Pods, Namespaces, Workloads, Policies, Networks int
-	IsolatedIngress, IsolatedEgress             int
+	IsolatedIngress, IsolatedEgress                 int
 	// ReachablePairs counts ordered pod pairs with some allowed port, of
 	// PossiblePairs (every ordered pair of distinct pods).
 	ReachablePairs, PossiblePairs int64
