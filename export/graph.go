@@ -299,18 +299,18 @@ func compactPorts(p PortsDoc) string {
 			continue
 		}
 		var nums []string
-		for i, r := range rs {
-			if i == 3 {
-				nums = append(nums, fmt.Sprintf("+%d", len(rs)-3))
-				break
-			}
+		for _, r := range rs[:min(len(rs), 3)] {
 			if r[0] == r[1] {
 				nums = append(nums, fmt.Sprint(r[0]))
 			} else {
 				nums = append(nums, fmt.Sprintf("%d-%d", r[0], r[1]))
 			}
 		}
-		parts = append(parts, proto+" "+strings.Join(nums, ","))
+		more := ""
+		if len(rs) > 3 {
+			more = fmt.Sprintf(" +%d", len(rs)-3)
+		}
+		parts = append(parts, proto+" "+strings.Join(nums, ",")+more)
 	}
 	if full == 3 {
 		return ""

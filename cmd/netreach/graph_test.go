@@ -181,3 +181,52 @@ func TestGraphTooBigAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestExposureAndBlastPictures(t *testing.T) {
+	goldenRun(t, "exposure-metadata.dot", 0, "exposure", "--network", "cloud-metadata", "--network", "internet", "-o", "dot")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		titles []string
+		texts  []string
+		// hot is an attribute that the highlighted edges carry.
+		hot string
+	}{
+		{"exposure", []string{"exposure", "-o", "svg"},
+			[]string{"net:internet", "net:cloud-metadata", "ingress-nginx/Deployment/ingress-nginx-controller"},
+			[]string{"ingress-nginx-controller", "external networks", "legend"}, `stroke-width="2.5"`},
+		{"blast-radius", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "-o", "svg"},
+			[]string{"default/debug-shell", "payments/Deployment/payments-api"},
+			[]string{"(source)", "hop 2"}, `stroke="#d62728"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			doc := parseSVG(t, []byte(r.stdout))
+			for _, title := range tc.titles {
+				if !contains(doc.titles, title) {
+					t.Errorf("no element titled %q", title)
+				}
+			}
+			for _, text := range tc.texts {
+				found := false
+				for _, x := range doc.texts {
+					found = found || strings.Contains(x, text)
+				}
+				if !found {
+					t.Errorf("no text %q", text)
+				}
+			}
+			if !strings.Contains(r.stdout, tc.hot) {
+				t.Errorf("no highlighted edge (%s)", tc.hot)
+			}
+		})
+	}
+	for _, args := range [][]string{{"exposure", "-o", "png"}, {"blast-radius", "default/debug-shell", "-o", "png"}} {
+		if r := runCLI(t, "", args...); r.code != 2 || !strings.Contains(r.stderr, "dot, svg") || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %s", args, r.code, r.stderr)
+		}
+	}
+}
