@@ -44,21 +44,23 @@ func ExposureDrawing(d *ExposureDoc) *Drawing {
 	}
 	for _, n := range d.Networks {
 		dr.Nodes = append(dr.Nodes, networkNode(n.ID, n.Name, n.Type))
-		for _, w := range n.Outbound {
-			addWorkload(w.Workload)
-			e := DrawEdge{Src: w.Workload, Dst: n.ID, Label: label(w), Attrs: [][2]string{{"color", colourOutbound}, {"fontcolor", colourOutbound}}}
-			if sensitiveOutbound[n.Type] {
-				e.Attrs = append(e.Attrs, [2]string{"penwidth", "2.5"})
+		for _, side := range []struct {
+			list      []WorkloadExposure
+			out       bool
+			colour    string
+			sensitive map[string]bool
+		}{{n.Outbound, true, colourOutbound, sensitiveOutbound}, {n.Inbound, false, colourInbound, sensitiveInbound}} {
+			for _, w := range side.list {
+				addWorkload(w.Workload)
+				e := DrawEdge{Src: n.ID, Dst: w.Workload, Label: label(w), Attrs: [][2]string{{"color", side.colour}, {"fontcolor", side.colour}}}
+				if side.out {
+					e.Src, e.Dst = w.Workload, n.ID
+				}
+				if side.sensitive[n.Type] {
+					e.Attrs = append(e.Attrs, [2]string{"penwidth", "2.5"})
+				}
+				dr.Edges = append(dr.Edges, e)
 			}
-			dr.Edges = append(dr.Edges, e)
-		}
-		for _, w := range n.Inbound {
-			addWorkload(w.Workload)
-			e := DrawEdge{Src: n.ID, Dst: w.Workload, Label: label(w), Attrs: [][2]string{{"color", colourInbound}, {"fontcolor", colourInbound}}}
-			if sensitiveInbound[n.Type] {
-				e.Attrs = append(e.Attrs, [2]string{"penwidth", "2.5"})
-			}
-			dr.Edges = append(dr.Edges, e)
 		}
 	}
 	sortDrawNodes(dr.Nodes)

@@ -47,15 +47,10 @@ anyway. -o json writes the drawn nodes and edges as a Matrix document.`, export.
 			if err != nil {
 				return err
 			}
-			lvl, err := engine.ParseLevel(level)
-			if err != nil {
-				return usageError(err)
-			}
-			graph, err := g.compile(s)
+			graph, m, lvl, err := g.matrixAt(s, level)
 			if err != nil {
 				return err
 			}
-			m := graph.Matrix(lvl, graph.Snapshot().Catalog())
 			var ids []string
 			name := focus
 			if focus != "" {
@@ -75,6 +70,20 @@ anyway. -o json writes the drawn nodes and edges as a Matrix document.`, export.
 	cmd.Flags().StringVar(&focus, "focus", "", "draw only the neighbourhood of a pod (ns/pod), workload (ns/Kind/name), namespace or network (net:NAME)")
 	cmd.Flags().BoolVar(&force, "force", false, fmt.Sprintf("draw even when the picture exceeds %d nodes or %d edges", export.MaxDrawnNodes, export.MaxDrawnEdges))
 	return cmd
+}
+
+// matrixAt parses --level, compiles the snapshot and prepares its matrix at
+// that level with the catalogue networks.
+func (g *globalOptions) matrixAt(s *streams, level string) (*engine.Graph, *engine.Matrix, engine.Level, error) {
+	lvl, err := engine.ParseLevel(level)
+	if err != nil {
+		return nil, nil, "", usageError(err)
+	}
+	graph, err := g.compile(s)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return graph, graph.Matrix(lvl, graph.Snapshot().Catalog()), lvl, nil
 }
 
 // writeWhole builds an output completely before writing it in one piece, so
