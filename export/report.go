@@ -24,7 +24,8 @@ type ReportDoc struct {
 	Summary     ReportSummary
 	Audit       *AuditDoc
 	// Graph is the workload graph as inline SVG; GraphNote says when a coarser
-	// level was drawn because the workload picture would be unreadable.
+	// level was drawn because the workload picture would be unreadable, or
+	// that no graph is shown because even the namespace one would be.
 	Graph      template.HTML
 	GraphLevel engine.Level
 	GraphNote  string
@@ -82,9 +83,16 @@ func NewReportDoc(g *engine.Graph, audit *AuditDoc, catalog []*model.Network) (*
 			return nil, err
 		}
 		dr := gd.Drawing()
-		if err := dr.CheckSize(); err != nil && level != engine.LevelNamespace {
-			d.GraphNote = "The workload graph would be too big to read (" + err.Error() + "); this is the namespace graph."
-			continue
+		if err := dr.CheckSize(); err != nil {
+			var big *TooBigError
+			errors.As(err, &big)
+			if level == engine.LevelWorkload {
+				d.GraphNote = fmt.Sprintf("The workload graph would have %d nodes and %d edges, too many to read; this is the namespace graph.", big.Nodes, big.Edges)
+				continue
+			}
+			d.GraphLevel = level
+			d.GraphNote = fmt.Sprintf("The namespace graph would have %d nodes and %d edges, too many to read: draw parts of it with netreach graph --focus.", big.Nodes, big.Edges)
+			break
 		}
 		var svg bytes.Buffer
 		if err := dr.Write(&svg, SVG); err != nil {

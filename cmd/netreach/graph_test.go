@@ -136,8 +136,10 @@ func TestGraphSVGAndPNG(t *testing.T) {
 	}
 }
 
-func TestGraphTooBigAndErrors(t *testing.T) {
-	// 160 workloads in one namespace, each with its own pod and no policy.
+// bigSnapshot writes 160 bare pods in namespace big, without policies: too
+// many nodes for a readable picture at pod or workload level.
+func bigSnapshot(t *testing.T) string {
+	t.Helper()
 	var b strings.Builder
 	for i := 0; i < 160; i++ {
 		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%03d, namespace: big, labels: {app: a%03d}}\nspec: {nodeName: n1, containers: [{name: c, image: x}]}\nstatus: {phase: Running, podIP: 10.1.%d.%d}\n", i, i, i/200, i%200+1)
@@ -146,6 +148,11 @@ func TestGraphTooBigAndErrors(t *testing.T) {
 	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return file
+}
+
+func TestGraphTooBigAndErrors(t *testing.T) {
+	file := bigSnapshot(t)
 	r := runCLI(t, "", "graph", "-f", file, "--level", "pod", "-o", "svg")
 	if r.code != 2 || r.stdout != "" {
 		t.Fatalf("too big: exit %d (want 2), stdout %d bytes (want none)", r.code, len(r.stdout))

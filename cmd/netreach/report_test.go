@@ -43,6 +43,13 @@ func TestReportHTML(t *testing.T) {
 	if again := runCLI(t, "", "report"); again.stdout != page {
 		t.Errorf("two runs give different pages")
 	}
+	// A workload graph too big to read gives way to the namespace graph.
+	file := bigSnapshot(t)
+	big := runCLI(t, "", "report", "-f", file)
+	if big.code != 0 || !strings.Contains(big.stdout, "The workload graph would have 162 nodes and") || !strings.Contains(big.stdout, "<h2>Graph (namespace level)</h2>") ||
+		!strings.Contains(big.stdout, "<title>big</title>") {
+		t.Errorf("report on 160 bare pods: exit %d, stderr %s", big.code, big.stderr)
+	}
 	if r := runCLI(t, "", "report", "-o", "json"); r.code != 2 || !strings.Contains(r.stderr, `report does not support output format "json": use one of html`) || r.stdout != "" {
 		t.Errorf("-o json: exit %d, stderr %s", r.code, r.stderr)
 	}
