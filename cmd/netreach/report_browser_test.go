@@ -160,6 +160,24 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("zoom in: viewBox width %d → %d, want it to shrink by a fifth", before, after)
 	}
 
+	// Clicking a node fades every edge that does not touch it.
+	step("click a node", chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#zoom-reset")),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("graph").scrollIntoView()`)))
+	const node = `Array.from(document.querySelectorAll("#graph-view svg g.node")).find(g => g.querySelector("title").textContent === "data/StatefulSet/postgres")`
+	step("click postgres", chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const r = `+node+`.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+		const target = document.elementFromPoint(x, y);
+		for (const type of ["pointerdown", "pointerup"]) {
+			target.dispatchEvent(new PointerEvent(type, {bubbles: true, clientX: x, clientY: y, pointerId: 1}));
+		}
+	})()`)))
+	edges := eval(`document.querySelectorAll("#graph-view svg g.edge").length`)
+	faded := eval(`document.querySelectorAll("#graph-view svg g.edge.faded").length`)
+	kept := eval(`Array.from(document.querySelectorAll("#graph-view svg g.edge:not(.faded) > title")).filter(t => t.textContent.split("->").includes("data/StatefulSet/postgres")).length`)
+	if faded == 0 || kept == 0 || faded+kept != edges {
+		t.Errorf("after clicking postgres: %d of %d edges faded, %d kept touching it; want every other edge faded", faded, edges, kept)
+	}
+
 	stopListening()
 	wg.Wait()
 	for _, p := range problems {
