@@ -66,15 +66,17 @@ func TestReportInBrowser(t *testing.T) {
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.WindowSize(1400, 1000))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The whole session, browser start included, is bounded: the browser is
+	// killed when the limit passes, and every step then fails.
+	limit, cancelLimit := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancelLimit()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(limit, opts...)
 	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil { // starts the browser
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("cannot start %s: %v", exe, err)
 	}
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
-	defer cancel()
 
 	// Collect every console message, exception and browser log entry
 	// until the page is closed.
