@@ -1,7 +1,9 @@
 # netreach build, test and benchmark targets. Everything a target needs comes from
 # the Go module proxy through go.mod (staticcheck is a Go tool there), except
 # what the live-cluster e2e test runs: etcd (Debian's etcd-server, installed by
-# e2e-deps) and a kube-apiserver built from the k8s.io/kubernetes module.
+# e2e-deps) and a kube-apiserver built from the k8s.io/kubernetes module; and
+# the headless browser of the report's browser test (Debian's chromium,
+# installed by browser-deps).
 
 GO        ?= go
 PKGS      := ./...
@@ -9,7 +11,7 @@ FUZZTIME  ?= 20s
 BENCHTIME ?= 1s
 BIN       := bin/netreach
 
-.PHONY: all build test lint fmt-check vet staticcheck unit e2e-deps fuzz bench demo clean
+.PHONY: all build test lint fmt-check vet staticcheck unit e2e-deps browser-deps fuzz bench demo clean
 
 all: build
 
@@ -17,8 +19,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/netreach
 
 ## test: everything CI runs: formatting, vet, staticcheck, and the race-enabled
-## tests, the live-cluster e2e test included (after e2e-deps).
-test: lint e2e-deps unit
+## tests, the live-cluster e2e test (after e2e-deps) and the report's browser
+## test (after browser-deps) included.
+test: lint e2e-deps browser-deps unit
 
 lint: fmt-check vet staticcheck
 
@@ -40,6 +43,11 @@ unit:
 ## the user cache directory) for the live-cluster e2e test. Idempotent.
 e2e-deps:
 	@testdata/apiserver/deps.sh
+
+## browser-deps: headless Chromium for the report's browser test (apt-get
+## install chromium when missing, as root, after apt-get update). Idempotent.
+browser-deps:
+	@testdata/browser/deps.sh
 
 ## fuzz: thousands of engine/evaluator agreement seeds, then a short run of
 ## every fuzz target (FUZZTIME each).

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -87,13 +88,19 @@ func NewBlastDoc(source string, b *engine.Blast) *BlastDoc {
 	return d
 }
 
-// WriteBlast writes a blast radius as text (a tree by hop), JSON or DOT.
+// WriteBlast writes a blast radius as text (a tree by hop), JSON, DOT or SVG.
 func WriteBlast(w io.Writer, doc *BlastDoc, f Format, targetDesc string) error {
 	switch f {
 	case JSON:
 		return WriteJSON(w, doc)
 	case DOT:
 		return writeBlastDOT(w, doc)
+	case SVG:
+		var dot bytes.Buffer
+		if err := writeBlastDOT(&dot, doc); err != nil {
+			return err
+		}
+		return Render(w, dot.Bytes(), SVG)
 	}
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Blast radius of %s (%s): reaches %s of %d (%.1f%%) in %s, and %s\n",

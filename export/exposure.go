@@ -78,12 +78,15 @@ func workloads(list []engine.WorkloadExposure) []WorkloadExposure {
 	return out
 }
 
-// WriteExposure writes the exposure report as text, md, csv or json.
+// WriteExposure writes the exposure report as text, md, csv, json, or a
+// picture (dot, svg: see ExposureDrawing).
 func WriteExposure(w io.Writer, list []engine.Exposure, f Format) error {
 	doc := NewExposureDoc(list)
 	switch f {
 	case JSON:
 		return WriteJSON(w, doc)
+	case DOT, SVG:
+		return ExposureDrawing(doc).Write(w, f)
 	case CSV:
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{"network", "direction", "workload", "pods", "tcp", "udp", "sctp", "range"}); err != nil {

@@ -18,7 +18,7 @@ import (
 func newBlastCmd(g *globalOptions, s *streams) *cobra.Command {
 	var output, port, protocol, target string
 	var hops int
-	supported := []export.Format{export.Text, export.JSON, export.DOT}
+	supported := []export.Format{export.Text, export.JSON, export.DOT, export.SVG}
 	cmd := &cobra.Command{
 		Use:   "blast-radius SRC",
 		Short: "What an attacker holding SRC reaches, hop by hop, with ports and paths",
@@ -30,7 +30,11 @@ one shortest path from SRC; then the networks of the catalogue reached, and
 totals. --port (and --protocol) restrict hops to that port; --hops stops the
 walk; --target names crown jewels (a label selector such as app=postgres, or
 namespace/pod) and prints every shortest attack path to each, or says that
-none exists.`,
+none exists.
+
+-o dot and -o svg draw it: the source, the workloads reached (boxed by
+namespace, with their hop), the hop edges with their ports, the networks
+reached, and the attack paths to --target in red.`,
 		Example: `  netreach blast-radius shop/deploy/frontend --target app.kubernetes.io/name=postgres
   netreach blast-radius default/debug-shell --port 5432 -o json`,
 		Args: cobra.ExactArgs(1),
@@ -83,7 +87,7 @@ none exists.`,
 				opts.Target = match
 			}
 			b := graph.BlastRadius(sources, snap.Catalog(), opts)
-			return export.WriteBlast(s.out, export.NewBlastDoc(src.ID, b), f, target)
+			return writeWhole(s, func(w *strings.Builder) error { return export.WriteBlast(w, export.NewBlastDoc(src.ID, b), f, target) })
 		},
 	}
 	outputFlag(cmd, &output, export.Text, supported...)

@@ -97,6 +97,8 @@ func TestLiveCluster(t *testing.T) {
 		// The posture audit exits 1 on its findings, live as offline; the text
 		// report names objects, not the files they were read from.
 		{"audit"},
+		// Pictures: the DOT of the namespace graph (issue 7).
+		{"graph", "--level", "namespace"},
 	}
 	for _, c := range commands {
 		t.Run("live equals offline: "+strings.Join(c, " "), func(t *testing.T) {

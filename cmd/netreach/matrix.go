@@ -33,15 +33,10 @@ Formats: text (aligned "src → dst : ports" lines), md (a Markdown table), csv
 			if err != nil {
 				return err
 			}
-			lvl, err := engine.ParseLevel(level)
-			if err != nil {
-				return usageError(err)
-			}
-			graph, err := g.compile(s)
+			_, m, lvl, err := g.matrixAt(s, level)
 			if err != nil {
 				return err
 			}
-			m := graph.Matrix(lvl, graph.Snapshot().Catalog())
 			if ipRanges {
 				m = m.WithIPRanges()
 			}

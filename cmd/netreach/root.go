@@ -136,7 +136,7 @@ Exit codes: 0 success (can-reach: allowed), 1 a negative answer
 	f.BoolVar(&g.lenient, "lenient", false, "skip invalid objects with a warning instead of failing")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "say more on stderr (for example, list skipped objects)")
 
-	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newAuditCmd(g, s), newVersionCmd(s))
+	root.AddCommand(newSnapshotCmd(g, s), newCanReachCmd(g, s), newMatrixCmd(g, s), newExposureCmd(g, s), newBlastCmd(g, s), newAuditCmd(g, s), newGraphCmd(g, s), newReportCmd(g, s), newVersionCmd(s))
 	return root
 }
 
