@@ -18,12 +18,7 @@ import (
 func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
 	for seed := uint64(0); seed < 120; seed++ {
 		r, g := compiled(t, seed)
-		var active []*model.Pod
-		for _, p := range r.Snapshot.Pods {
-			if !p.Terminated() {
-				active = append(active, p)
-			}
-		}
+		active := activePods(r.Snapshot)
 		if len(active) == 0 {
 			continue
 		}
@@ -144,12 +139,7 @@ metadata: {name: x}
 func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 	for seed := uint64(0); seed < 80; seed++ {
 		r, g := compiled(t, seed)
-		var active []*model.Pod
-		for _, p := range r.Snapshot.Pods {
-			if !p.Terminated() {
-				active = append(active, p)
-			}
-		}
+		active := activePods(r.Snapshot)
 		if len(active) == 0 {
 			continue
 		}
@@ -291,4 +281,15 @@ func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// activePods are the pods that take part (not finished).
+func activePods(s *model.Snapshot) []*model.Pod {
+	var out []*model.Pod
+	for _, p := range s.Pods {
+		if !p.Terminated() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
