@@ -30,6 +30,8 @@ type external struct {
 	allRuns []run
 	// own caches ownPieces per node and host address.
 	own map[ownKey][]int
+	// canon holds one copy of each distinct run list (canonical).
+	canon map[string][]run
 }
 
 // listKey identifies a rule list and, for ingress lists with named ports, the
@@ -51,7 +53,7 @@ type run struct {
 // and pod host address, so that each piece is treated alike by every rule and
 // by the node-local admission of §2.10.
 func (g *Graph) newExternal() *external {
-	x := &external{g: g, pieces: g.rawPieces(), lists: map[listKey][]run{}, own: map[ownKey][]int{}}
+	x := &external{g: g, pieces: g.rawPieces(), lists: map[listKey][]run{}, own: map[ownKey][]int{}, canon: map[string][]run{}}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
 	x.all()
 	return x
@@ -233,7 +235,7 @@ func (x *external) egressRuns(c int32) []run {
 	if r, ok := x.lists[key]; ok {
 		return r
 	}
-	r := x.ruleRuns(cl.egRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].numeric })
+	r := x.canonical(x.ruleRuns(cl.egRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].numeric }))
 	x.lists[key] = r
 	return r
 }
@@ -261,9 +263,39 @@ func (x *external) ingressRuns(c int32) []run {
 		return r
 	}
 	// The pod is the destination: named ports resolve on it (§2.9).
-	r := x.ruleRuns(cl.inRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].portsFor(cl.namedPorts) })
+	r := x.canonical(x.ruleRuns(cl.inRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].portsFor(cl.namedPorts) }))
 	x.lists[key] = r
 	return r
+}
+
+// canonical returns the one stored copy of a run list: rule lists that differ
+// only in their pod peers answer alike for addresses, and callers cache their
+// work per copy.
+func (x *external) canonical(runs []run) []run {
+	if len(runs) == 0 {
+		return nil
+	}
+	var key []byte
+	for _, r := range runs {
+		key = strconv.AppendInt(key, int64(r.lo), 36)
+		key = append(key, '-')
+		key = strconv.AppendInt(key, int64(r.hi), 36)
+		for _, p := range evaluator.Protocols {
+			key = append(key, ':')
+			for _, pr := range r.ports.Ranges(p) {
+				key = strconv.AppendInt(key, int64(pr.From), 36)
+				key = append(key, '.')
+				key = strconv.AppendInt(key, int64(pr.To), 36)
+				key = append(key, ',')
+			}
+		}
+		key = append(key, ';')
+	}
+	if c, ok := x.canon[string(key)]; ok {
+		return c
+	}
+	x.canon[string(key)] = runs
+	return runs
 }
 
 // ownPieces returns the pieces of the addresses a pod's own node uses, from
