@@ -111,24 +111,20 @@ type walk struct {
 	wholePorts          []evaluator.PortSet
 	pods                map[int32]*podReach // pods reached on their own: sources, node-local
 	layers              [][]int32           // classes first reached at each hop
-	seq                 int32               // order of expansion, for first predecessors
+	seq                 int32               // position of the source being expanded in its layer
+	pos, predSeq        []int32             // per class: position in its layer; pred's position
 	openDone            bool                // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
 	groupDone           map[rowKey]bool
 	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
 	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
-	// Per class, the ingress ports from the source being expanded, valid when
-	// inStamp equals stamp.
-	inStamp      []int32
-	inPorts      []evaluator.PortSet
-	stamp        int32
-	paths        bool
-	predGroups   map[int32][]int32 // class → groups reaching all its pods at its first hop
-	podPreds     map[int32][]int32 // pod → host-network classes reaching it alone at its hop
-	groups       []edgeGroup       // the groups of sources edges start from
-	groupMembers map[int32][]int32 // group → its member classes, found when asked
-	psDone       []bool            // ingress peer sets whose admissions were expanded
-	curGroup     int32
+	paths               bool
+	predGroups          map[int32][]int32 // class → groups reaching all its pods at its first hop
+	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop
+	groups              []edgeGroup       // the groups of sources edges start from
+	groupMembers        map[int32][]int32 // group → its member classes, found when asked
+	psDone              []bool            // ingress peer sets whose admissions were expanded
+	curGroup            int32
 }
 
 // podReach is how a pod was reached on its own.
@@ -139,7 +135,7 @@ type podReach struct {
 
 func newWalk(g *Graph, opts BlastOptions) *walk {
 	n := len(g.classes)
-	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), wholeHop: make([]int32, n),
+	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n),
 		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{}, groupDone: map[rowKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
@@ -208,8 +204,14 @@ func (w *walk) expand(hop int32) {
 	w.layers = append(w.layers, nil)
 	frontier := w.layers[hop-1]
 	all := evaluator.AllPorts(evaluator.Protocols...)
+	if w.pos == nil {
+		w.pos = make([]int32, len(g.classes))
+	}
+	for i, cs := range frontier {
+		w.pos[cs] = int32(i + 1)
+	}
 	for _, cs := range frontier {
-		w.seq++
+		w.seq = w.pos[cs]
 		key := w.rowKeyOf(cs)
 		list := key.list()
 		if !g.enforced || key.open {
@@ -286,50 +288,6 @@ func (w *walk) expand(hop int32) {
 					})
 				}
 			}
-			if !w.groupDone[key] {
-				// §2.4: egress at cs and ingress at the destination must both
-				// allow; a port both allow is in some rule's ports and in the
-				// ingress ports, so rules can be taken one at a time.
-				w.groupDone[key] = true
-				w.group(edgeGroup{kind: groupRow, hop: hop, row: key})
-				if w.inStamp == nil {
-					w.inStamp, w.inPorts = make([]int32, len(g.classes)), make([]evaluator.PortSet, len(g.classes))
-				}
-				w.stamp++
-				for _, r := range src.egRules {
-					if h, ok := w.exhausted[r]; ok && h < hop {
-						continue // every destination of the rule was reached before
-					}
-					spec := &g.portSpecs[r.ports]
-					left := false
-					g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
-						dst := &g.classes[cd]
-						if !dst.isolatedIn || dst.hostNetwork {
-							return
-						}
-						if h := w.wholeHop[cd]; h >= 0 && h < hop {
-							return
-						}
-						if w.wholeHop[cd] < 0 {
-							left = true
-						}
-						eg := w.filter(spec.portsFor(dst.namedPorts))
-						if eg.Empty() {
-							return
-						}
-						if w.inStamp[cd] != w.stamp {
-							w.inStamp[cd], w.inPorts[cd] = w.stamp, g.ingressFromClass(cd, cs)
-						}
-						if ports := eg.Intersect(w.inPorts[cd]); !ports.Empty() {
-							w.visitClass(cs, cd, hop, ports)
-						}
-					})
-					if !left {
-						// Sources of later hops find nothing new through this rule.
-						w.exhausted[r] = hop
-					}
-				}
-			}
 		}
 		// §2.10: a host-network pod reaches every pod of its own node.
 		if cl := &g.classes[cs]; cl.hostNetwork && g.enforced {
@@ -340,7 +298,98 @@ func (w *walk) expand(hop int32) {
 			}
 		}
 	}
+	if g.enforced {
+		w.isolatedRows(frontier, hop)
+	}
 	slices.Sort(w.layers[hop])
+}
+
+// isolatedRows reaches the ingress-isolated destinations of the frontier's
+// sources with isolated egress (§2.4: the egress rule and an ingress rule must
+// both allow). It works per egress rule for all the sources that have it: a
+// destination the rule names is reached when one of its ingress rules names a
+// peer set holding one of those sources, on the ports both rules allow. The
+// work grows with the rules and peer sets met, not with sources times
+// destinations.
+func (w *walk) isolatedRows(frontier []int32, hop int32) {
+	g := w.g
+	var rules []ruleRef
+	sources := map[ruleRef][]int32{}
+	for _, cs := range frontier {
+		cl := &g.classes[cs]
+		if cl.hostNetwork || !cl.isolatedEg {
+			continue
+		}
+		for _, r := range cl.egRules {
+			if h, ok := w.exhausted[r]; ok && h < hop {
+				continue // every destination of the rule was reached before
+			}
+			if _, ok := sources[r]; !ok {
+				rules = append(rules, r)
+			}
+			sources[r] = append(sources[r], cs)
+		}
+	}
+	for _, r := range rules {
+		srcs := sources[r]
+		spec := &g.portSpecs[r.ports]
+		// first[ps] is the first source (in frontier order) in ingress peer
+		// set ps, or -1; groups[ps] the path group of (r, ps).
+		first := map[int32]int32{}
+		groups := map[int32]int32{}
+		left := false
+		g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+			dst := &g.classes[cd]
+			if !dst.isolatedIn || dst.hostNetwork {
+				return
+			}
+			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+				return
+			}
+			if w.wholeHop[cd] < 0 {
+				left = true
+			}
+			eg := w.filter(spec.portsFor(dst.namedPorts))
+			if eg.Empty() {
+				return
+			}
+			for _, q := range dst.inRules {
+				src, ok := first[q.peers]
+				if !ok {
+					src = -1
+					for _, cs := range srcs {
+						if g.inPeerSet(&g.peerSets[q.peers], cs) {
+							src = cs
+							break
+						}
+					}
+					first[q.peers] = src
+				}
+				if src < 0 {
+					continue
+				}
+				ports := eg.Intersect(g.portSpecs[q.ports].portsFor(dst.namedPorts))
+				if ports.Empty() {
+					continue
+				}
+				if w.paths {
+					gid, ok := groups[q.peers]
+					if !ok {
+						w.group(edgeGroup{kind: groupRuleIn, hop: hop, rule: r, ps: q.peers})
+						gid = w.curGroup
+						groups[q.peers] = gid
+					}
+					w.curGroup = gid
+				}
+				w.seq = w.pos[src]
+				w.visitClass(src, cd, hop, ports)
+			}
+		})
+		if !left {
+			// Sources of later hops find nothing new through this rule.
+			w.exhausted[r] = hop
+		}
+	}
 }
 
 // rowKeyOf is the key of the sources that reach the same destinations with the
@@ -372,7 +421,6 @@ func (k rowKey) list() tableKey {
 type edgeGroup struct {
 	kind groupKind
 	hop  int32
-	row  rowKey  // groupRow
 	ps   int32   // groupPeerSet
 	rule ruleRef // groupRule
 }
@@ -381,9 +429,9 @@ type groupKind uint8
 
 const (
 	groupOpen    groupKind = iota // every source with open egress
-	groupRow                      // the sources with one row key
 	groupPeerSet                  // the sources with open egress in one ingress peer set
 	groupRule                     // the sources with isolated egress and one egress rule
+	groupRuleIn                   // those of them in one ingress peer set
 )
 
 // group starts the edges of a group of sources, remembered when paths are wanted.
@@ -409,13 +457,13 @@ func (w *walk) members(gid int32) []int32 {
 		switch e.kind {
 		case groupOpen:
 			in = key.open
-		case groupRow:
-			in = key == e.row
 		case groupPeerSet:
 			_, member := slices.BinarySearch(g.memberOf[c], e.ps)
 			in = key.open && (member || slices.Contains(g.allSets, e.ps))
 		case groupRule:
 			in = !key.open && slices.Contains(g.classes[c].egRules, e.rule)
+		case groupRuleIn:
+			in = !key.open && slices.Contains(g.classes[c].egRules, e.rule) && g.inPeerSet(&g.peerSets[e.ps], c)
 		}
 		if in {
 			out = append(out, c)
@@ -428,9 +476,13 @@ func (w *walk) members(gid int32) []int32 {
 // reached records that class cd has pods reached at hop, first by cs reaching
 // pod pi.
 func (w *walk) reached(cs, cd, pi, hop int32) {
-	if w.hop[cd] < 0 {
-		w.hop[cd], w.pred[cd], w.firstPod[cd] = hop, cs, pi
+	switch {
+	case w.hop[cd] < 0:
+		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, pi, w.seq
 		w.layers[hop] = append(w.layers[hop], cd)
+	case w.hop[cd] == hop && w.seq < w.predSeq[cd]:
+		// The first predecessor is the earliest source of the previous hop.
+		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, w.seq
 	}
 }
 
@@ -444,6 +496,9 @@ func (w *walk) visitClass(cs, cd, hop int32, ports evaluator.PortSet) {
 		return // every pod was reached earlier
 	case h == hop:
 		w.wholePorts[cd] = w.wholePorts[cd].Union(ports)
+		if w.seq < w.wholeSeq[cd] {
+			w.wholePred[cd], w.wholeSeq[cd] = cs, w.seq
+		}
 	default:
 		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, w.seq, ports
 	}
@@ -470,6 +525,9 @@ func (w *walk) visitPod(cs, pi, hop int32, ports evaluator.PortSet) {
 		return
 	case r.hop == hop:
 		r.ports = r.ports.Union(ports)
+		if w.seq < r.seq {
+			r.pred, r.seq = cs, w.seq
+		}
 	}
 	w.reached(cs, cd, pi, hop)
 	if w.paths {
