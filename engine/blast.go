@@ -69,6 +69,9 @@ type TargetPaths struct {
 	Hops    int
 	// Paths are every shortest path, as workload ids.
 	Paths [][]string
+	// Ports gives, for each path, the ports of each step: Ports[i][j] is what
+	// Paths[i][j] may use towards Paths[i][j+1] on that path.
+	Ports [][]evaluator.PortSet
 }
 
 // BlastRadius walks the class graph breadth first from the source pods. Every
@@ -695,6 +698,7 @@ func (w *walk) targets(b *Blast) {
 	}
 	ids := map[wlNode]int64{}
 	var labels []string
+	var nodes []wlNode
 	node := func(n wlNode) graph.Node {
 		if id, ok := ids[n]; ok {
 			return dg.Node(id)
@@ -702,14 +706,20 @@ func (w *walk) targets(b *Blast) {
 		id := int64(len(labels))
 		ids[n] = id
 		labels = append(labels, n.wl)
+		nodes = append(nodes, n)
 		gn := simple.Node(id)
 		dg.AddNode(gn)
 		return gn
 	}
 	// hopPods are the pods of a class reached at the class's first hop, by
 	// workload.
+	hopCache := map[int32]map[string][]int32{}
 	hopPods := func(c int32) map[string][]int32 {
+		if out, ok := hopCache[c]; ok {
+			return out
+		}
 		out := map[string][]int32{}
+		defer func() { hopCache[c] = out }()
 		whole := w.wholeHop[c] == w.hop[c]
 		for _, pi := range g.classes[c].pods {
 			if r := w.pods[pi]; whole || r != nil && r.hop == w.hop[c] {
@@ -782,32 +792,68 @@ func (w *walk) targets(b *Blast) {
 		wants = append(wants, wt)
 	}
 	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
+	// The ports of one step, from a pod to a pod (the class stands for its
+	// pods; node-local admission, §2.10, depends on the destination pod).
+	all := evaluator.AllPorts(evaluator.Protocols...)
+	stepPorts := func(src int32, dsts []int32) evaluator.PortSet {
+		var out evaluator.PortSet
+		for _, dst := range dsts {
+			if !g.enforced {
+				return w.filter(all)
+			}
+			s, d := Endpoint{pod: src}, Endpoint{pod: dst}
+			out = out.Union(w.filter(g.egressPorts(s, d).Intersect(g.ingressPorts(s, d))))
+		}
+		return out
+	}
 	for _, wt := range wants {
 		p := g.pods[wt.pi]
 		tp := TargetPaths{Pod: p.ID()}
 		switch {
 		case wt.hop == 0:
-			tp.Reached, tp.Paths = true, [][]string{{workloadID(p)}}
+			tp.Reached, tp.Paths, tp.Ports = true, [][]string{{workloadID(p)}}, [][]evaluator.PortSet{{}}
 		case wt.hop > 0:
 			tp.Reached, tp.Hops = true, int(wt.hop)
-			seen := map[string]bool{}
+			seen := map[string]int{}
 			for _, c := range wt.preds {
 				for wl := range hopPods(c) {
-					all, _ := tree.AllTo(ids[wlNode{c, wl}])
-					for _, nodes := range all {
+					found, _ := tree.AllTo(ids[wlNode{c, wl}])
+					for _, steps := range found {
 						var path []string
-						for _, n := range nodes[1:] {
+						var ports []evaluator.PortSet
+						for i, n := range steps[1:] {
 							path = append(path, labels[n.ID()])
+							if i > 0 {
+								from, to := nodes[steps[i].ID()], nodes[n.ID()]
+								ports = append(ports, stepPorts(hopPods(from.class)[from.wl][0], hopPods(to.class)[to.wl]))
+							}
 						}
 						path = append(path, workloadID(p))
-						if k := join(path); !seen[k] {
-							seen[k] = true
-							tp.Paths = append(tp.Paths, path)
+						ports = append(ports, stepPorts(hopPods(c)[wl][0], []int32{wt.pi}))
+						k := join(path)
+						if i, ok := seen[k]; ok {
+							// Another class path with the same workloads: its steps add ports.
+							for j := range ports {
+								tp.Ports[i][j] = tp.Ports[i][j].Union(ports[j])
+							}
+							continue
 						}
+						seen[k] = len(tp.Paths)
+						tp.Paths = append(tp.Paths, path)
+						tp.Ports = append(tp.Ports, ports)
 					}
 				}
 			}
-			sort.Slice(tp.Paths, func(i, j int) bool { return join(tp.Paths[i]) < join(tp.Paths[j]) })
+			order := make([]int, len(tp.Paths))
+			for i := range order {
+				order[i] = i
+			}
+			sort.Slice(order, func(i, j int) bool { return join(tp.Paths[order[i]]) < join(tp.Paths[order[j]]) })
+			paths, ports := make([][]string, len(order)), make([][]evaluator.PortSet, len(order))
+			for i, o := range order {
+				paths[i], ports[i] = tp.Paths[o], tp.Ports[o]
+			}
+			tp.Paths, tp.Ports = paths, ports
 		}
 		b.Targets = append(b.Targets, tp)
 	}

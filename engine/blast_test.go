@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
@@ -111,11 +112,13 @@ metadata: {name: x}
 	if diff := cmp.Diff(want, hops); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
+	tcp8080 := evaluator.SinglePort("TCP", 8080, 8080)
 	wantTargets := []TargetPaths{
-		{Pod: "x/a", Reached: true, Hops: 0, Paths: [][]string{{"x/Pod/a"}}},
-		{Pod: "x/d", Reached: true, Hops: 3, Paths: [][]string{{"x/Pod/a", "x/Pod/b", "x/Pod/c", "x/Pod/d"}}},
+		{Pod: "x/a", Reached: true, Hops: 0, Paths: [][]string{{"x/Pod/a"}}, Ports: [][]evaluator.PortSet{{}}},
+		{Pod: "x/d", Reached: true, Hops: 3, Paths: [][]string{{"x/Pod/a", "x/Pod/b", "x/Pod/c", "x/Pod/d"}},
+			Ports: [][]evaluator.PortSet{{tcp8080, tcp8080, tcp8080}}},
 	}
-	if diff := cmp.Diff(wantTargets, b.Targets); diff != "" {
+	if diff := cmp.Diff(wantTargets, b.Targets, cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
 	if b.ReachedPods != 3 || b.TotalPods != 4 {
@@ -179,17 +182,28 @@ func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 					}
 				}
 			}
-			// Every shortest path to each pod, as workload ids.
-			var pathsTo func(q *model.Pod) [][]string
-			pathsTo = func(q *model.Pod) [][]string {
+			// Every shortest path to each pod, as workload ids, with the ports
+			// of each step (pod paths with the same workloads add up).
+			type wlPath struct {
+				path  []string
+				ports []evaluator.PortSet
+			}
+			var pathsTo func(q *model.Pod) []wlPath
+			pathsTo = func(q *model.Pod) []wlPath {
 				if dist[q] == 0 {
-					return [][]string{{workloadID(q)}}
+					return []wlPath{{path: []string{workloadID(q)}}}
 				}
-				var out [][]string
+				var out []wlPath
 				for _, p := range active {
 					if d, ok := dist[p]; ok && d == dist[q]-1 && reach(p, q) {
-						for _, path := range pathsTo(p) {
-							out = append(out, append(slices.Clone(path), workloadID(q)))
+						ep, _ := g.PodEndpoint(p)
+						eq, _ := g.PodEndpoint(q)
+						step := g.AllowedPorts(ep, eq)
+						if tc.port != 0 {
+							step = evaluator.SinglePort("TCP", tc.port, tc.port)
+						}
+						for _, wp := range pathsTo(p) {
+							out = append(out, wlPath{append(slices.Clone(wp.path), workloadID(q)), append(slices.Clone(wp.ports), step)})
 						}
 					}
 				}
@@ -200,14 +214,31 @@ func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 				tp := TargetPaths{Pod: q.ID()}
 				if d, ok := dist[q]; ok {
 					tp.Reached, tp.Hops = true, d
-					seen := map[string]bool{}
-					for _, path := range pathsTo(q) {
-						if k := join(path); !seen[k] {
-							seen[k] = true
-							tp.Paths = append(tp.Paths, path)
+					index := map[string]int{}
+					for _, wp := range pathsTo(q) {
+						if i, ok := index[join(wp.path)]; ok {
+							for j := range wp.ports {
+								tp.Ports[i][j] = tp.Ports[i][j].Union(wp.ports[j])
+							}
+							continue
+						}
+						index[join(wp.path)] = len(tp.Paths)
+						tp.Paths = append(tp.Paths, wp.path)
+						tp.Ports = append(tp.Ports, wp.ports)
+					}
+					order := make([]int, len(tp.Paths))
+					for i := range order {
+						order[i] = i
+					}
+					slices.SortFunc(order, func(a, b int) int { return strings.Compare(join(tp.Paths[a]), join(tp.Paths[b])) })
+					paths, ports := make([][]string, len(order)), make([][]evaluator.PortSet, len(order))
+					for i, o := range order {
+						paths[i], ports[i] = tp.Paths[o], tp.Ports[o]
+						if ports[i] == nil {
+							ports[i] = []evaluator.PortSet{}
 						}
 					}
-					slices.SortFunc(tp.Paths, func(a, b []string) int { return strings.Compare(join(a), join(b)) })
+					tp.Paths, tp.Ports = paths, ports
 				}
 				want[q.ID()] = tp
 			}
@@ -254,13 +285,13 @@ func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 				opts.Protocol, opts.Port = "TCP", tc.port
 			}
 			b := g.BlastRadius([]*model.Pod{src}, catalog, opts)
+			portsEqual := cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })
 			got := map[string]TargetPaths{}
 			for _, tp := range b.Targets {
 				got[tp.Pod] = tp
 			}
-			portsEqual := cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Fatalf("seed %d %+v from %s: paths (-naive +walk):\n%s\n%s", seed, tc, src.ID(), diff, r.Manifests)
+			if diff := cmp.Diff(want, got, portsEqual, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d %+v from %s: paths and their step ports (-naive +walk):\n%s\n%s", seed, tc, src.ID(), diff, r.Manifests)
 			}
 			// Each reached workload's path is a shortest path to one of its pods.
 			for _, hop := range b.Hops {

@@ -55,6 +55,8 @@ type BlastTarget struct {
 	Reached bool       `json:"reached"`
 	Hops    int        `json:"hops,omitempty"`
 	Paths   [][]string `json:"paths"`
+	// PathPorts gives, for each path, the ports of each of its steps.
+	PathPorts [][]PortsDoc `json:"pathPorts"`
 }
 
 // NewBlastDoc converts a blast radius.
@@ -79,9 +81,16 @@ func NewBlastDoc(source string, b *engine.Blast) *BlastDoc {
 		d.Networks = append(d.Networks, BlastNetwork{Network: n.Network, Hop: n.Hop, Ports: NewPortsDoc(n.Ports)})
 	}
 	for _, t := range b.Targets {
-		bt := BlastTarget{Pod: t.Pod, Reached: t.Reached, Hops: t.Hops, Paths: t.Paths}
+		bt := BlastTarget{Pod: t.Pod, Reached: t.Reached, Hops: t.Hops, Paths: t.Paths, PathPorts: [][]PortsDoc{}}
 		if bt.Paths == nil {
 			bt.Paths = [][]string{}
+		}
+		for _, steps := range t.Ports {
+			docs := []PortsDoc{}
+			for _, p := range steps {
+				docs = append(docs, NewPortsDoc(p))
+			}
+			bt.PathPorts = append(bt.PathPorts, docs)
 		}
 		d.Targets = append(d.Targets, bt)
 	}
@@ -204,8 +213,11 @@ func writeBlastDOT(w io.Writer, doc *BlastDoc) error {
 			}
 		}
 	}
+	// Attack-path steps are labelled with their own ports (the union over
+	// the paths that share the step).
+	stepPorts := map[[2]string]PortsDoc{}
 	for _, t := range doc.Targets {
-		for _, p := range t.Paths {
+		for pi, p := range t.Paths {
 			p = fromSource(p)
 			for i := 1; i < len(p); i++ {
 				k := [2]string{p[i-1], p[i]}
@@ -213,8 +225,14 @@ func writeBlastDOT(w io.Writer, doc *BlastDoc) error {
 					order = append(order, k)
 					edges[k] = ""
 				}
+				if pi < len(t.PathPorts) && i-1 < len(t.PathPorts[pi]) {
+					stepPorts[k] = stepPorts[k].union(t.PathPorts[pi][i-1])
+				}
 			}
 		}
+	}
+	for k, p := range stepPorts {
+		edges[k] = portsText(p)
 	}
 	for _, k := range order {
 		attrs := fmt.Sprintf("label=%q", edges[k])

@@ -245,12 +245,18 @@ func ruleName(dir string, i int) string {
 }
 
 // portsText renders a PortsDoc like evaluator.PortSet.String.
-func portsText(p PortsDoc) string {
+func portsText(p PortsDoc) string { return p.set().String() }
+
+// set converts the document back to a port set.
+func (p PortsDoc) set() evaluator.PortSet {
 	s := evaluator.PortSet{}
 	for _, proto := range evaluator.Protocols {
 		for _, r := range p[string(proto)] {
 			s = s.Union(evaluator.SinglePort(proto, r[0], r[1]))
 		}
 	}
-	return s.String()
+	return s
 }
+
+// union is the ports in either document.
+func (p PortsDoc) union(o PortsDoc) PortsDoc { return NewPortsDoc(p.set().Union(o.set())) }
