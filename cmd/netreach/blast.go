@@ -28,9 +28,9 @@ those may open connections to, and so on. For each workload first reached at a
 hop it prints the pods, the ports by which the previous hop reaches them, and
 one shortest path from SRC; then the networks of the catalogue reached, and
 totals. --port (and --protocol) restrict hops to that port; --hops stops the
-walk; --target names crown jewels (a label selector such as app=postgres, or
-namespace/pod) and prints every shortest attack path to each, or says that
-none exists.
+walk; --target names crown jewels (a label selector such as app=postgres,
+namespace/pod, or namespace/Kind/name for every pod of a workload) and prints
+every shortest attack path to each, or says that none exists.
 
 -o dot and -o svg draw it: the source, the workloads reached (boxed by
 namespace, with their hop), the hop edges with their ports, the networks
@@ -94,24 +94,36 @@ reached, and the attack paths to --target in red.`,
 	cmd.Flags().IntVar(&hops, "hops", 0, "stop after this many hops (0: walk to the end)")
 	cmd.Flags().StringVar(&port, "port", "", "only hops on this destination port")
 	cmd.Flags().StringVar(&protocol, "protocol", "", "with --port: TCP (default), UDP or SCTP; alone: only hops on that protocol")
-	cmd.Flags().StringVar(&target, "target", "", "crown jewels: a label selector (app=postgres) or namespace/pod")
+	cmd.Flags().StringVar(&target, "target", "", "crown jewels: a label selector (app=postgres), namespace/pod, or namespace/Kind/name for every pod of a workload")
 	return cmd
 }
 
-// targetMatcher parses --target: namespace/pod names one pod, anything else is
-// a label selector.
+// targetMatcher parses --target: namespace/pod names one pod,
+// namespace/Kind/name every pod of a workload, anything else is a label
+// selector.
 func targetMatcher(snap *model.Snapshot, target string) (func(*model.Pod) bool, error) {
 	if p := snap.Pod(target); p != nil {
 		return func(q *model.Pod) bool { return q == p }, nil
 	}
-	if strings.Count(target, "/") == 1 && !strings.ContainsAny(target, "=!(") {
-		if _, err := evaluator.ResolveTarget(snap, target); err != nil {
+	if n := strings.Count(target, "/"); (n == 1 || n == 2) && !strings.ContainsAny(target, "=!(") {
+		// An endpoint id, as everywhere else: namespace/pod or a workload
+		// (namespace/Kind/name), whose pods are all crown jewels.
+		t, err := evaluator.ResolveTarget(snap, target)
+		if err != nil {
 			return nil, fmt.Errorf("--target: %w", err)
 		}
+		pods := map[*model.Pod]bool{}
+		for _, e := range t.Endpoints {
+			if e.Pod == nil {
+				return nil, fmt.Errorf("--target: %s is not a pod or workload", t.ID)
+			}
+			pods[e.Pod] = true
+		}
+		return func(q *model.Pod) bool { return pods[q] }, nil
 	}
 	sel, err := labels.Parse(target)
 	if err != nil {
-		return nil, fmt.Errorf("--target %q is neither namespace/pod nor a label selector: %v", target, err)
+		return nil, fmt.Errorf("--target %q is neither namespace/pod, namespace/Kind/name nor a label selector: %v", target, err)
 	}
 	return func(p *model.Pod) bool { return sel.Matches(p.Labels) }, nil
 }

@@ -324,10 +324,20 @@ func TestBlastRadiusGolden(t *testing.T) {
 		{[]string{"blast-radius", "203.0.113.9"}, "is not a pod or workload"},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--port", "x"}, `invalid --port "x"`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "shop/nope"}, `--target: no pod "shop/nope"`},
+		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "payments/deploy/nope"}, `--target: no workload "payments/Deployment/nope"`},
 	} {
 		if r := runCLI(t, "", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %s", tc.args, r.code, r.stderr)
 		}
+	}
+	// A workload id names every pod of the workload, like the selector of its pods.
+	byWorkload := runCLI(t, "", "blast-radius", "default/debug-shell", "--target", "payments/deploy/payments-api", "-o", "json")
+	bySelector := runCLI(t, "", "blast-radius", "default/debug-shell", "--target", "app.kubernetes.io/name=payments-api", "-o", "json")
+	if byWorkload.code != 0 || !strings.Contains(byWorkload.stdout, `"pod": "payments/payments-api-`) {
+		t.Fatalf("--target payments/deploy/payments-api: exit %d, stdout:\n%s\nstderr: %s", byWorkload.code, byWorkload.stdout, byWorkload.stderr)
+	}
+	if diff := cmp.Diff(bySelector.stdout, byWorkload.stdout); diff != "" {
+		t.Errorf("--target by workload id differs from the selector of its pods (-selector +workload):\n%s", diff)
 	}
 }
 
