@@ -122,6 +122,7 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	}
 	lo.FS = fstest.MapFS{name: &fstest.MapFile{Data: data}}
 	lo.FSName = "cluster"
+	lo.Cluster = cluster.Context
 	lo.DefaultNamespace = "default"
 	snap, err := model.Load([]string{name}, lo)
 	if err != nil {
