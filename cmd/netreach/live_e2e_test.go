@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -222,6 +223,42 @@ func TestLiveCluster(t *testing.T) {
 		}
 		if !strings.Contains(got2.stdout, `"shop/frontend-`) || strings.Contains(got2.stdout, `"payments/`) {
 			t.Errorf("-n shop should read shop's pods and no others:\n%.400s", got2.stdout)
+		}
+	})
+
+	t.Run("-n naming a missing namespace is an input error", func(t *testing.T) {
+		r := runCLI(t, "", "--kubeconfig", kubeconfig, "--context", "e2e-admin", "-n", "shpo", "audit", "--fail-on", "low")
+		want := `netreach: namespace "shpo" (-n) does not exist in the cluster of context "e2e-admin"; its namespaces are: ` +
+			"batch, ci, data, default, ingress-nginx, kube-node-lease, kube-public, kube-system, legacy, logging, and 3 more\n"
+		if r.code != exitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("exit %d, stdout %.200q, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stdout, r.stderr, want)
+		}
+	})
+
+	t.Run("live audit findings point at no file", func(t *testing.T) {
+		r := runCLI(t, "", append(liveArgs, "audit", "-o", "sarif")...)
+		if r.code != 1 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var log export.SARIFLog
+		if err := json.Unmarshal([]byte(r.stdout), &log); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, res := range log.Runs[0].Results {
+			for _, loc := range res.Locations {
+				n++
+				if loc.PhysicalLocation != nil || len(loc.LogicalLocations) == 0 {
+					t.Errorf("%s: a live object should have a logical location only: %+v", res.RuleID, loc)
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no located result in:\n%.400s", r.stdout)
+		}
+		r = runCLI(t, "", append(liveArgs, "audit", "-o", "json")...)
+		if r.code != 1 || strings.Contains(r.stdout, `"file":`) || strings.Contains(r.stdout, `"line":`) {
+			t.Errorf("exit %d; the live audit JSON should name no file or line:\n%.600s", r.code, r.stdout)
 		}
 	})
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,9 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	if err := describeFailures(results, cluster, opts); err != nil {
 		return nil, cluster, err
 	}
+	if err := checkNamespace(results, cluster, opts, &warns); err != nil {
+		return nil, cluster, err
+	}
 	for i, r := range results {
 		if r.err != nil {
 			warns = append(warns, optionalFailure(Resources[i], r.err, cluster, opts))
@@ -130,6 +134,49 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	}
 	snap.Warnings = append(warns, snap.Warnings...)
 	return snap, cluster, nil
+}
+
+// checkNamespace makes sure the namespace -n names exists. Namespaces are
+// listed whole, so a name missing from the list is a mistake (exit 2 rather
+// than an audit of nothing); when listing them was forbidden, a read that
+// found no pod gets a warning, since the name cannot be checked.
+func checkNamespace(results []listResult, cluster Cluster, opts Options, warns *[]string) error {
+	if opts.Namespace == "" {
+		return nil
+	}
+	var names []string
+	pods := 0
+	listed := true
+	for i, r := range results {
+		switch Resources[i].Kind {
+		case "Namespace":
+			if r.err != nil {
+				listed = false
+			}
+			for _, o := range r.objs {
+				names = append(names, o.Name)
+			}
+		case "Pod":
+			pods = len(r.objs)
+		}
+	}
+	if !listed {
+		if pods == 0 {
+			*warns = append(*warns, fmt.Sprintf("no pod was read in namespace %q of context %q, and listing namespaces is forbidden, so netreach cannot tell whether the namespace exists: check the name given to -n",
+				opts.Namespace, cluster.Context))
+		}
+		return nil
+	}
+	if slices.Contains(names, opts.Namespace) {
+		return nil
+	}
+	slices.Sort(names)
+	shown := names
+	if len(shown) > 10 {
+		shown = append(slices.Clone(shown[:10]), fmt.Sprintf("and %d more", len(names)-10))
+	}
+	return fmt.Errorf("namespace %q (-n) does not exist in the cluster of context %q; its namespaces are: %s",
+		opts.Namespace, cluster.Context, strings.Join(shown, ", "))
 }
 
 // restConfig builds the client configuration the kubeconfig loading rules
