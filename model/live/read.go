@@ -97,6 +97,17 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 			}
 		}()
 	}
+	// A read of one namespace still lists kube-system's DaemonSets, so that
+	// --enforcement=auto can recognise the network plugin.
+	var plugin listResult
+	pluginRes, pluginOpts := pluginResource(opts)
+	if pluginOpts != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			plugin = listAll(optionalCtx, client, pluginRes, *pluginOpts, &counted)
+		}()
+	}
 	stopProgress := startProgress(opts, cluster, &counted, &kindsDone)
 	wg.Wait()
 	stopProgress()
@@ -132,8 +143,64 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	if err != nil {
 		return nil, cluster, err
 	}
+	if opts.Namespace != "" {
+		snap.ReadNamespaces = []string{opts.Namespace}
+	}
+	if pluginOpts != nil {
+		if plugin.err != nil {
+			warns = append(warns, optionalFailure(pluginRes, plugin.err, cluster, *pluginOpts))
+		} else if snap.KubeSystemDaemonSets, err = loadDaemonSets(plugin.objs, cluster, opts.Load); err != nil {
+			return nil, cluster, err
+		}
+	}
 	snap.Warnings = append(warns, snap.Warnings...)
 	return snap, cluster, nil
+}
+
+// pluginResource is the DaemonSet kind to list in kube-system besides the
+// namespace read, with what its absence loses; nil options when the read
+// covers kube-system already.
+func pluginResource(opts Options) (Resource, *Options) {
+	if opts.Namespace == "" || opts.Namespace == pluginNamespace {
+		return Resource{}, nil
+	}
+	for _, r := range Resources {
+		if r.Kind == "DaemonSet" {
+			r.Loss = pluginLoss
+			o := opts
+			o.Namespace = pluginNamespace
+			return r, &o
+		}
+	}
+	return Resource{}, nil
+}
+
+// loadDaemonSets turns kube-system's DaemonSets into workloads, through the
+// same loader as the rest of the read.
+func loadDaemonSets(objs []*model.SavedObject, cluster Cluster, lo model.LoadOptions) ([]*model.Workload, error) {
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	model.SortSaved(objs)
+	data, err := listJSON(objs)
+	if err != nil {
+		return nil, err
+	}
+	name := "kube-system-" + fileName(cluster.Context)
+	lo.FS = fstest.MapFS{name: &fstest.MapFile{Data: data}}
+	lo.FSName, lo.Cluster, lo.DefaultNamespace = "cluster", cluster.Context, pluginNamespace
+	lo.KeepObjects, lo.ExtraPaths = false, nil
+	snap, err := model.Load([]string{name}, lo)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.Workload
+	for _, w := range snap.Workloads {
+		if w.Kind == "DaemonSet" {
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }
 
 // checkNamespace makes sure the namespace -n names exists. Namespaces are
