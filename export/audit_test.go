@@ -115,3 +115,30 @@ func TestAuditLocations(t *testing.T) {
 		t.Errorf("the live object should have only a logical location: %+v", locs[1])
 	}
 }
+
+// TestPartialAudit: an audit of some namespaces says so in every format.
+func TestPartialAudit(t *testing.T) {
+	d := NewAuditDoc(&engine.Audit{ReadNamespaces: []string{"shop"}}, engine.SeverityHigh, nil)
+	var text, js strings.Builder
+	if err := WriteAudit(&text, d, Text, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "Partial audit: it covers only namespace shop (-n); pods and policies elsewhere were not read, so rule peers that select them are not checked\n"
+	if lines := strings.SplitAfter(text.String(), "\n"); len(lines) < 2 || lines[1] != want {
+		t.Errorf("second line of the text audit:\n%q\nwant:\n%q", lines, want)
+	}
+	if err := WriteAudit(&js, d, JSON, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"readNamespaces": [`) {
+		t.Errorf("JSON lacks readNamespaces:\n%s", js.String())
+	}
+	props := NewSARIF(d).Runs[0].Properties
+	if props == nil || !props.Partial || !cmp.Equal(props.ReadNamespaces, []string{"shop"}) {
+		t.Errorf("SARIF run properties %+v", props)
+	}
+	whole := NewAuditDoc(&engine.Audit{}, engine.SeverityHigh, nil)
+	if NewSARIF(whole).Runs[0].Properties != nil {
+		t.Error("a whole audit should have no partial properties")
+	}
+}

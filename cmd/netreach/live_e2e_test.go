@@ -262,6 +262,49 @@ func TestLiveCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("an audit of one namespace says it is partial and reports nothing about the rest", func(t *testing.T) {
+		type auditJSON struct {
+			Enforcement    struct{ Reason string }
+			ReadNamespaces []string
+			Findings       []struct{ ID, Key string }
+		}
+		parse := func(r result) auditJSON {
+			t.Helper()
+			var a auditJSON
+			if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
+				t.Fatalf("exit %d, %v: %s", r.code, err, r.stderr)
+			}
+			return a
+		}
+		whole := parse(runCLI(t, "", append(liveArgs, "audit", "-o", "json")...))
+		shop := parse(runCLI(t, "", append(liveArgs, "-n", "shop", "audit", "-o", "json")...))
+		if diff := cmp.Diff([]string{"shop"}, shop.ReadNamespaces); diff != "" {
+			t.Errorf("readNamespaces (-want +got):\n%s", diff)
+		}
+		// kube-system's DaemonSets are read for plugin detection even with -n.
+		if shop.Enforcement.Reason != whole.Enforcement.Reason || !strings.HasPrefix(shop.Enforcement.Reason, "enforced by ") {
+			t.Errorf("enforcement with -n shop: %q, want the whole cluster's %q", shop.Enforcement.Reason, whole.Enforcement.Reason)
+		}
+		known := map[string]bool{}
+		for _, f := range whole.Findings {
+			known[f.ID+" "+f.Key] = true
+		}
+		for _, f := range shop.Findings {
+			if f.ID == "NR015" && !known[f.ID+" "+f.Key] {
+				t.Errorf("-n shop reports %s %s, which the whole cluster's audit does not: the peer's pods were not read", f.ID, f.Key)
+			}
+		}
+		text := runCLI(t, "", append(liveArgs, "-n", "shop", "audit")...)
+		if want := "\nPartial audit: it covers only namespace shop (-n); "; !strings.Contains(text.stdout, want) {
+			t.Errorf("the text audit should say it is partial (%q):\n%.400s", want, text.stdout)
+		}
+		// alice may not list kube-system's DaemonSets: today's warning.
+		r := runCLI(t, "", "--kubeconfig", kubeconfig, "--context", "e2e-alice", "-n", "shop", "audit", "-o", "json")
+		if want := `with the credentials of context "e2e-alice", so the network plugin cannot be detected from its DaemonSet, so --enforcement=auto assumes policies are enforced`; !strings.Contains(r.stderr, "cannot list daemonsets") || !strings.Contains(r.stderr, want) {
+			t.Errorf("alice's read should warn that kube-system's DaemonSets are forbidden:\n%s", r.stderr)
+		}
+	})
+
 	t.Run("bad credentials and an unreachable server", func(t *testing.T) {
 		r := runCLI(t, "", "--kubeconfig", kubeconfig, "--context", "e2e-bad-token", "snapshot")
 		want := fmt.Sprintf("netreach: the API server at %s rejected the credentials of context \"e2e-bad-token\" (401 Unauthorized): "+
