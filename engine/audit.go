@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -234,6 +235,9 @@ type Audit struct {
 	EnforcementReason string
 	// MaxReach is the threshold used for the blast-radius rule.
 	MaxReach float64
+	// ReadNamespaces, when not empty, says the audit is partial: only these
+	// namespaces were read (model.Snapshot.ReadNamespaces).
+	ReadNamespaces []string
 }
 
 // Audit computes the posture findings of the compiled snapshot. Every finding
@@ -246,7 +250,7 @@ func (g *Graph) Audit(catalog []*model.Network, opts AuditOptions) *Audit {
 	}
 	a := newAuditor(g, catalog)
 	out := &Audit{Enforced: g.enforced, EnforcementReason: g.EnforcementReason, MaxReach: opts.MaxReach,
-		Pods: a.activePods, Namespaces: len(g.snap.Namespaces)}
+		Pods: a.activePods, Namespaces: len(g.snap.Namespaces), ReadNamespaces: slices.Clone(g.snap.ReadNamespaces)}
 	a.enforcement()
 	a.namespaces()
 	a.isolation()

@@ -787,6 +787,9 @@ func (a *auditor) emptyPeers() {
 						selects[memoKey] = true
 						continue
 					}
+					if slices.ContainsFunc(namespaces, func(ns string) bool { return !s.WasRead(ns) }) {
+						continue // a partial read: the pods there are unknown
+					}
 					path := fmt.Sprintf("%s[%d].%s[%d]", side.name, ri, side.list, pi)
 					var ev []string
 					if peer.NamespaceSelector != nil {

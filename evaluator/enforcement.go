@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/netreach/netreach/model"
@@ -46,7 +47,8 @@ func ResolveEnforcement(s *model.Snapshot, opts Options) (bool, string) {
 		return true, "--enforcement=enforced"
 	}
 	var enforcing, other []string
-	for _, w := range s.Workloads {
+	// A partial live read also lists kube-system's DaemonSets, for this only.
+	for _, w := range slices.Concat(s.Workloads, s.KubeSystemDaemonSets) {
 		if w.Kind != "DaemonSet" {
 			continue
 		}

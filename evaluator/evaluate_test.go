@@ -399,6 +399,18 @@ spec:
 			if enforced != tc.enforced || reason != tc.reason {
 				t.Errorf("got (%v, %q), want (%v, %q)", enforced, reason, tc.enforced, tc.reason)
 			}
+			// A partial live read keeps kube-system's DaemonSets apart from
+			// the workloads analysed; detection gives the same answer.
+			plugins := load(t, append([]string{cluster}, tc.objects...)...)
+			apart := load(t, cluster)
+			for _, w := range plugins.Workloads {
+				if w.Kind == "DaemonSet" {
+					apart.KubeSystemDaemonSets = append(apart.KubeSystemDaemonSets, w)
+				}
+			}
+			if e, r := ResolveEnforcement(apart, tc.opts); e != tc.enforced || r != tc.reason {
+				t.Errorf("from KubeSystemDaemonSets: got (%v, %q), want (%v, %q)", e, r, tc.enforced, tc.reason)
+			}
 		})
 	}
 }

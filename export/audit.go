@@ -22,6 +22,10 @@ type AuditDoc struct {
 	MaxReach float64 `json:"maxReach"`
 	// FailOn is the --fail-on severity ("none" never fails).
 	FailOn string `json:"failOn"`
+	// ReadNamespaces is set when the audit is partial: only these namespaces'
+	// objects were read (a live read with -n), so findings about what lies
+	// elsewhere cannot be made.
+	ReadNamespaces []string `json:"readNamespaces,omitempty"`
 	// Baseline is the --baseline file, when one was given.
 	Baseline string       `json:"baseline,omitempty"`
 	Summary  AuditSummary `json:"summary"`
@@ -99,7 +103,7 @@ type FindingRef struct {
 func NewAuditDoc(a *engine.Audit, failOn engine.Severity, baseline *Baseline) *AuditDoc {
 	d := &AuditDoc{APIVersion: APIVersion, Kind: "Audit", Enforcement: EnforcementDoc{Enforced: a.Enforced, Reason: a.EnforcementReason},
 		Pods: a.Pods, Namespaces: a.Namespaces, MaxReach: a.MaxReach * 100, FailOn: failOn.String(),
-		Summary: AuditSummary{BySeverity: map[string]int{}}, Findings: []FindingDoc{}}
+		ReadNamespaces: a.ReadNamespaces, Summary: AuditSummary{BySeverity: map[string]int{}}, Findings: []FindingDoc{}}
 	if baseline != nil {
 		d.Baseline = baseline.File
 	}
@@ -153,6 +157,9 @@ func WriteAudit(w io.Writer, d *AuditDoc, f Format, color bool) error {
 	}
 	fmt.Fprintf(bw, "Audit of %s in %s: %s (%s); %s\n", plural(d.Pods, "pod"), plural(d.Namespaces, "namespace"),
 		plural(d.Summary.Total, "finding"), strings.Join(counts, ", "), enf)
+	if len(d.ReadNamespaces) > 0 {
+		fmt.Fprintf(bw, "%sPartial audit: %s\n", head(md), partialText(d.ReadNamespaces))
+	}
 	gate := fmt.Sprintf("--fail-on %s: %s", d.FailOn, plural(d.Summary.Failing, "failing finding"))
 	if d.Baseline != "" {
 		gate += fmt.Sprintf(" (%d new since the baseline %s)", d.Summary.New, d.Baseline)
@@ -263,4 +270,10 @@ func paint(s string, sev engine.Severity, color bool) string {
 	}
 	code := map[engine.Severity]string{engine.SeverityCritical: "1;31", engine.SeverityHigh: "31", engine.SeverityMedium: "33", engine.SeverityLow: "36"}[sev]
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// partialText says what a partial audit covers.
+func partialText(namespaces []string) string {
+	return fmt.Sprintf("it covers only %s %s (-n); pods and policies elsewhere were not read, so rule peers that select them are not checked",
+		map[bool]string{true: "namespace", false: "namespaces"}[len(namespaces) == 1], strings.Join(namespaces, ", "))
 }

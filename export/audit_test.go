@@ -1,10 +1,14 @@
 package export
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netreach/netreach/engine"
+	"github.com/netreach/netreach/model"
 )
 
 func TestReadBaseline(t *testing.T) {
@@ -73,5 +77,68 @@ func TestSARIFURI(t *testing.T) {
 	want := []string{"testdata/demo/legacy.yaml", "demo/legacy.yaml", "k8s/my%20app.yaml", "file:///srv/k8s/app.yaml", "", ""}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sarifURI (-want +got):\n%s", diff)
+	}
+}
+
+// TestAuditLocations: an object read from a file gets its file and line in the
+// JSON and a physical location in SARIF; one read from a live cluster gets
+// neither (there is no file to open), and SARIF still names it logically.
+func TestAuditLocations(t *testing.T) {
+	a := &engine.Audit{Findings: []engine.Finding{{RuleID: "NR001", Severity: engine.SeverityHigh, Key: "namespace:x", Message: "m",
+		Resources: []engine.Resource{
+			{Kind: "Namespace", Name: "x", ID: "x", Source: model.Source{File: "k8s/x.yaml", Doc: 1, Line: 3}},
+			{Kind: "Namespace", Name: "y", ID: "y", Source: model.Source{Cluster: "prod"}},
+		}}}}
+	d := NewAuditDoc(a, engine.SeverityHigh, nil)
+	var buf strings.Builder
+	if err := WriteAudit(&buf, d, JSON, false); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct{ Resources []map[string]any }
+	}
+	if err := json.Unmarshal([]byte(buf.String()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"kind": "Namespace", "name": "x", "id": "x", "file": "k8s/x.yaml", "line": 3.0},
+		{"kind": "Namespace", "name": "y", "id": "y"},
+	}
+	if diff := cmp.Diff(want, doc.Findings[0].Resources); diff != "" {
+		t.Errorf("JSON resources (-want +got):\n%s", diff)
+	}
+	locs := NewSARIF(d).Runs[0].Results[0].Locations
+	if len(locs) != 2 || locs[0].PhysicalLocation == nil || locs[0].PhysicalLocation.ArtifactLocation.URI != "k8s/x.yaml" {
+		t.Errorf("the file's object should have a physical location: %+v", locs)
+	}
+	if len(locs) == 2 && (locs[1].PhysicalLocation != nil || len(locs[1].LogicalLocations) != 1 || locs[1].LogicalLocations[0].FullyQualifiedName != "Namespace/y") {
+		t.Errorf("the live object should have only a logical location: %+v", locs[1])
+	}
+}
+
+// TestPartialAudit: an audit of some namespaces says so in every format.
+func TestPartialAudit(t *testing.T) {
+	d := NewAuditDoc(&engine.Audit{ReadNamespaces: []string{"shop"}}, engine.SeverityHigh, nil)
+	var text, js strings.Builder
+	if err := WriteAudit(&text, d, Text, false); err != nil {
+		t.Fatal(err)
+	}
+	want := "Partial audit: it covers only namespace shop (-n); pods and policies elsewhere were not read, so rule peers that select them are not checked\n"
+	if lines := strings.SplitAfter(text.String(), "\n"); len(lines) < 2 || lines[1] != want {
+		t.Errorf("second line of the text audit:\n%q\nwant:\n%q", lines, want)
+	}
+	if err := WriteAudit(&js, d, JSON, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"readNamespaces": [`) {
+		t.Errorf("JSON lacks readNamespaces:\n%s", js.String())
+	}
+	props := NewSARIF(d).Runs[0].Properties
+	if props == nil || !props.Partial || !cmp.Equal(props.ReadNamespaces, []string{"shop"}) {
+		t.Errorf("SARIF run properties %+v", props)
+	}
+	whole := NewAuditDoc(&engine.Audit{}, engine.SeverityHigh, nil)
+	if NewSARIF(whole).Runs[0].Properties != nil {
+		t.Error("a whole audit should have no partial properties")
 	}
 }

@@ -21,6 +21,16 @@ type SARIFLog struct {
 type SARIFRun struct {
 	Tool    SARIFTool     `json:"tool"`
 	Results []SARIFResult `json:"results"`
+	// Properties say when the audit is partial.
+	Properties *SARIFRunProps `json:"properties,omitempty"`
+}
+
+// SARIFRunProps are the run's properties: set only for a partial audit.
+type SARIFRunProps struct {
+	// Partial is true when only ReadNamespaces were read.
+	Partial        bool     `json:"partial"`
+	ReadNamespaces []string `json:"readNamespaces"`
+	Note           string   `json:"note"`
 }
 
 // SARIFTool names the tool.
@@ -145,6 +155,9 @@ func NewSARIF(d *AuditDoc) *SARIFLog {
 				SecuritySeverity: securitySeverity[r.Severity], Severity: r.Severity.String()}})
 	}
 	run := SARIFRun{Tool: SARIFTool{Driver: drv}, Results: []SARIFResult{}}
+	if len(d.ReadNamespaces) > 0 {
+		run.Properties = &SARIFRunProps{Partial: true, ReadNamespaces: d.ReadNamespaces, Note: "Partial audit: " + partialText(d.ReadNamespaces)}
+	}
 	for _, f := range d.Findings {
 		sev, _ := engine.ParseSeverity(f.Severity)
 		text := f.Message

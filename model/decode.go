@@ -255,7 +255,7 @@ func decodeUnit(u unit, opts *LoadOptions) []decoded {
 			src := u.src
 			src.Item = i + 1
 			src.Line = 0
-			if !u.yaml {
+			if !u.yaml && u.src.Line > 0 {
 				src.Line = u.src.Line + lineOffset(u.data, item)
 			}
 			out = append(out, decodeUnit(unit{src: src, data: item, kindHint: itemKind, apiVersionHint: itemAPI}, opts)...)

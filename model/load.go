@@ -36,6 +36,10 @@ type LoadOptions struct {
 	// KeepObjects fills Snapshot.Saved with every object read, reduced to the
 	// fields the analysis reads (for `netreach snapshot -o yaml`).
 	KeepObjects bool
+	// Cluster, when set, says that the files read from FS hold what was read
+	// from the live cluster of this kubeconfig context: their objects get a
+	// Source naming the context instead of a file and line (model/live).
+	Cluster string
 	// ExtraPaths are read after the paths, always from the local file system
 	// even when FS is set (remediation manifests added to the demo snapshot).
 	ExtraPaths []string
@@ -98,6 +102,7 @@ func Load(paths []string, opts LoadOptions) (*Snapshot, error) {
 	if len(opts.ExtraPaths) > 0 {
 		local := opts
 		local.FS = nil
+		local.Cluster = ""
 		more, moreErrs := expandPaths(opts.ExtraPaths, &local)
 		files, errs = append(files, more...), append(errs, moreErrs...)
 	}
@@ -169,6 +174,8 @@ func Load(paths []string, opts LoadOptions) (*Snapshot, error) {
 type inputFile struct {
 	name string
 	data []byte
+	// cluster is LoadOptions.Cluster for the files read from a live cluster.
+	cluster string
 }
 
 // expandPaths reads every file named by paths, walking directories.
@@ -210,7 +217,7 @@ func expandPaths(paths []string, opts *LoadOptions) ([]inputFile, []*InputError)
 				fail(display, "cannot read: %s", describeFSError(err))
 				continue
 			}
-			files = append(files, inputFile{name: display, data: data})
+			files = append(files, inputFile{name: display, data: data, cluster: clusterOf(opts)})
 			continue
 		}
 		var found []string
@@ -245,10 +252,18 @@ func expandPaths(paths []string, opts *LoadOptions) ([]inputFile, []*InputError)
 				fail(shown, "cannot read: %s", describeFSError(err))
 				continue
 			}
-			files = append(files, inputFile{name: shown, data: data})
+			files = append(files, inputFile{name: shown, data: data, cluster: clusterOf(opts)})
 		}
 	}
 	return files, errs
+}
+
+// clusterOf is the live cluster context the files of FS were read from, if any.
+func clusterOf(opts *LoadOptions) string {
+	if opts.FS == nil {
+		return ""
+	}
+	return opts.Cluster
 }
 
 // resolveFS returns the file system, the name within it and the name to show.
@@ -299,6 +314,20 @@ func hasManifestExtension(name string) bool {
 // cutFile splits a file into decoding units and hands each to emit. Problems
 // found while cutting (malformed JSON) are handed over already decoded.
 func cutFile(f inputFile, emit func(unit, []decoded)) {
+	if f.cluster != "" {
+		// Objects read from a live cluster have no file or line to show.
+		inner, src := emit, Source{Cluster: f.cluster}
+		emit = func(u unit, pre []decoded) {
+			u.src = src
+			for i := range pre {
+				pre[i].src = src
+				for _, e := range pre[i].errs {
+					e.Source = src
+				}
+			}
+			inner(u, pre)
+		}
+	}
 	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	if first := firstSignificant(data); first == '{' || first == '[' {
 		cutJSONStream(f.name, data, emit)

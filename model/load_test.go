@@ -680,3 +680,34 @@ func TestObjectsAreSortedByID(t *testing.T) {
 		t.Errorf("pods must be sorted by id string (-want +got):\n%s", diff)
 	}
 }
+
+// TestLoadClusterSources: objects read from a live cluster (LoadOptions.Cluster)
+// carry the context instead of a file and line, errors still name the object,
+// and the extra local files keep their own file names.
+func TestLoadClusterSources(t *testing.T) {
+	list := `{"apiVersion":"v1","kind":"List","items":[
+{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}},
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"a"},"spec":{"containers":[{"name":"c"}]}},
+{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"bad","namespace":"a"},"spec":{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/33"}}]}]}}
+]}
+`
+	extra := filepath.Join(t.TempDir(), "fix.yaml")
+	if err := os.WriteFile(extra, []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := LoadOptions{FS: fstest.MapFS{"prod.json": {Data: []byte(list)}}, FSName: "cluster", Cluster: "prod", Lenient: true, ExtraPaths: []string{extra}}
+	s, err := Load([]string{"prod.json"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Source{Cluster: "prod"}, s.Pod("a/web").Source); diff != "" {
+		t.Errorf("pod source (-want +got):\n%s", diff)
+	}
+	if got := s.Namespace("b").Source; got.File != extra || got.Cluster != "" {
+		t.Errorf("the extra file's namespace has source %+v, want file %s", got, extra)
+	}
+	want := []string{`skipped: cluster context "prod" (NetworkPolicy a/bad): spec.ingress[0].from[0].ipBlock.cidr: invalid CIDR "10.0.0.0/33"`}
+	if diff := cmp.Diff(want, s.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}

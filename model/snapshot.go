@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,6 +33,14 @@ type Snapshot struct {
 	// Saved holds the objects read, reduced to the fields the analysis reads and
 	// sorted by SortSaved, when LoadOptions.KeepObjects asked for them.
 	Saved []*SavedObject
+	// ReadNamespaces, when not empty, says the snapshot is partial: only the
+	// namespaced objects of these namespaces were read (a live read with -n).
+	// Empty means everything was read.
+	ReadNamespaces []string
+	// KubeSystemDaemonSets are kube-system's DaemonSets, read by a partial live
+	// read outside its namespaces only so that the network plugin can be
+	// detected; they are not part of the analysis (no pods, no workloads).
+	KubeSystemDaemonSets []*Workload
 
 	namespaceByName map[string]*Namespace
 	podByID         map[string]*Pod
@@ -47,6 +56,12 @@ type SkippedKind struct {
 	// Kind is "apiVersion/kind", e.g. "v1/ConfigMap".
 	Kind    string
 	Objects []ObjectRef
+}
+
+// WasRead reports whether the namespaced objects of namespace ns were read:
+// always, unless the snapshot is partial (ReadNamespaces).
+func (s *Snapshot) WasRead(ns string) bool {
+	return len(s.ReadNamespaces) == 0 || slices.Contains(s.ReadNamespaces, ns)
 }
 
 // Namespace returns the namespace called name, or nil.

@@ -12,6 +12,10 @@ import (
 
 // Source says where an object was read.
 type Source struct {
+	// Cluster is the kubeconfig context of the live cluster the object was
+	// read from; File, Doc, Item and Line are then empty, since there is no
+	// file a user could open.
+	Cluster string
 	// File is the path as the user gave it, "<stdin>" for standard input, or
 	// "demo/NAME" for the bundled demo snapshot.
 	File string
@@ -24,8 +28,12 @@ type Source struct {
 	Line int
 }
 
-// String renders the source as "FILE:LINE: document D, item I".
+// String renders the source as "FILE:LINE: document D, item I", or as
+// `cluster context "NAME"` for an object read from a live cluster.
 func (s Source) String() string {
+	if s.Cluster != "" {
+		return fmt.Sprintf("cluster context %q", s.Cluster)
+	}
 	var b strings.Builder
 	b.WriteString(s.File)
 	if s.Line > 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -222,6 +223,85 @@ func TestLiveCluster(t *testing.T) {
 		}
 		if !strings.Contains(got2.stdout, `"shop/frontend-`) || strings.Contains(got2.stdout, `"payments/`) {
 			t.Errorf("-n shop should read shop's pods and no others:\n%.400s", got2.stdout)
+		}
+	})
+
+	t.Run("-n naming a missing namespace is an input error", func(t *testing.T) {
+		r := runCLI(t, "", "--kubeconfig", kubeconfig, "--context", "e2e-admin", "-n", "shpo", "audit", "--fail-on", "low")
+		want := `netreach: namespace "shpo" (-n) does not exist in the cluster of context "e2e-admin"; its namespaces are: ` +
+			"batch, ci, data, default, ingress-nginx, kube-node-lease, kube-public, kube-system, legacy, logging, and 3 more\n"
+		if r.code != exitUsage || r.stdout != "" || r.stderr != want {
+			t.Errorf("exit %d, stdout %.200q, stderr:\n%s\nwant exit 2 and:\n%s", r.code, r.stdout, r.stderr, want)
+		}
+	})
+
+	t.Run("live audit findings point at no file", func(t *testing.T) {
+		r := runCLI(t, "", append(liveArgs, "audit", "-o", "sarif")...)
+		if r.code != 1 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var log export.SARIFLog
+		if err := json.Unmarshal([]byte(r.stdout), &log); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, res := range log.Runs[0].Results {
+			for _, loc := range res.Locations {
+				n++
+				if loc.PhysicalLocation != nil || len(loc.LogicalLocations) == 0 {
+					t.Errorf("%s: a live object should have a logical location only: %+v", res.RuleID, loc)
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no located result in:\n%.400s", r.stdout)
+		}
+		r = runCLI(t, "", append(liveArgs, "audit", "-o", "json")...)
+		if r.code != 1 || strings.Contains(r.stdout, `"file":`) || strings.Contains(r.stdout, `"line":`) {
+			t.Errorf("exit %d; the live audit JSON should name no file or line:\n%.600s", r.code, r.stdout)
+		}
+	})
+
+	t.Run("an audit of one namespace says it is partial and reports nothing about the rest", func(t *testing.T) {
+		type auditJSON struct {
+			Enforcement    struct{ Reason string }
+			ReadNamespaces []string
+			Findings       []struct{ ID, Key string }
+		}
+		parse := func(r result) auditJSON {
+			t.Helper()
+			var a auditJSON
+			if err := json.Unmarshal([]byte(r.stdout), &a); err != nil {
+				t.Fatalf("exit %d, %v: %s", r.code, err, r.stderr)
+			}
+			return a
+		}
+		whole := parse(runCLI(t, "", append(liveArgs, "audit", "-o", "json")...))
+		shop := parse(runCLI(t, "", append(liveArgs, "-n", "shop", "audit", "-o", "json")...))
+		if diff := cmp.Diff([]string{"shop"}, shop.ReadNamespaces); diff != "" {
+			t.Errorf("readNamespaces (-want +got):\n%s", diff)
+		}
+		// kube-system's DaemonSets are read for plugin detection even with -n.
+		if shop.Enforcement.Reason != whole.Enforcement.Reason || !strings.HasPrefix(shop.Enforcement.Reason, "enforced by ") {
+			t.Errorf("enforcement with -n shop: %q, want the whole cluster's %q", shop.Enforcement.Reason, whole.Enforcement.Reason)
+		}
+		known := map[string]bool{}
+		for _, f := range whole.Findings {
+			known[f.ID+" "+f.Key] = true
+		}
+		for _, f := range shop.Findings {
+			if f.ID == "NR015" && !known[f.ID+" "+f.Key] {
+				t.Errorf("-n shop reports %s %s, which the whole cluster's audit does not: the peer's pods were not read", f.ID, f.Key)
+			}
+		}
+		text := runCLI(t, "", append(liveArgs, "-n", "shop", "audit")...)
+		if want := "\nPartial audit: it covers only namespace shop (-n); "; !strings.Contains(text.stdout, want) {
+			t.Errorf("the text audit should say it is partial (%q):\n%.400s", want, text.stdout)
+		}
+		// alice may not list kube-system's DaemonSets: today's warning.
+		r := runCLI(t, "", "--kubeconfig", kubeconfig, "--context", "e2e-alice", "-n", "shop", "audit", "-o", "json")
+		if want := `with the credentials of context "e2e-alice", so the network plugin cannot be detected from its DaemonSet, so --enforcement=auto assumes policies are enforced`; !strings.Contains(r.stderr, "cannot list daemonsets") || !strings.Contains(r.stderr, want) {
+			t.Errorf("alice's read should warn that kube-system's DaemonSets are forbidden:\n%s", r.stderr)
 		}
 	})
 

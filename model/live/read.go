@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,17 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 			}
 		}()
 	}
+	// A read of one namespace still lists kube-system's DaemonSets, so that
+	// --enforcement=auto can recognise the network plugin.
+	var plugin listResult
+	pluginRes, pluginOpts := pluginResource(opts)
+	if pluginOpts != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			plugin = listAll(optionalCtx, client, pluginRes, *pluginOpts, &counted)
+		}()
+	}
 	stopProgress := startProgress(opts, cluster, &counted, &kindsDone)
 	wg.Wait()
 	stopProgress()
@@ -103,6 +115,9 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	var warns []string
 	var objs []*model.SavedObject
 	if err := describeFailures(results, cluster, opts); err != nil {
+		return nil, cluster, err
+	}
+	if err := checkNamespace(results, cluster, opts, &warns); err != nil {
 		return nil, cluster, err
 	}
 	for i, r := range results {
@@ -122,13 +137,113 @@ func Read(ctx context.Context, opts Options) (*model.Snapshot, Cluster, error) {
 	}
 	lo.FS = fstest.MapFS{name: &fstest.MapFile{Data: data}}
 	lo.FSName = "cluster"
+	lo.Cluster = cluster.Context
 	lo.DefaultNamespace = "default"
 	snap, err := model.Load([]string{name}, lo)
 	if err != nil {
 		return nil, cluster, err
 	}
+	if opts.Namespace != "" {
+		snap.ReadNamespaces = []string{opts.Namespace}
+	}
+	if pluginOpts != nil {
+		if plugin.err != nil {
+			warns = append(warns, optionalFailure(pluginRes, plugin.err, cluster, *pluginOpts))
+		} else if snap.KubeSystemDaemonSets, err = loadDaemonSets(plugin.objs, cluster, opts.Load); err != nil {
+			return nil, cluster, err
+		}
+	}
 	snap.Warnings = append(warns, snap.Warnings...)
 	return snap, cluster, nil
+}
+
+// pluginResource is the DaemonSet kind to list in kube-system besides the
+// namespace read, with what its absence loses; nil options when the read
+// covers kube-system already.
+func pluginResource(opts Options) (Resource, *Options) {
+	if opts.Namespace == "" || opts.Namespace == pluginNamespace {
+		return Resource{}, nil
+	}
+	for _, r := range Resources {
+		if r.Kind == "DaemonSet" {
+			r.Loss = pluginLoss
+			o := opts
+			o.Namespace = pluginNamespace
+			return r, &o
+		}
+	}
+	return Resource{}, nil
+}
+
+// loadDaemonSets turns kube-system's DaemonSets into workloads, through the
+// same loader as the rest of the read.
+func loadDaemonSets(objs []*model.SavedObject, cluster Cluster, lo model.LoadOptions) ([]*model.Workload, error) {
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	model.SortSaved(objs)
+	data, err := listJSON(objs)
+	if err != nil {
+		return nil, err
+	}
+	name := "kube-system-" + fileName(cluster.Context)
+	lo.FS = fstest.MapFS{name: &fstest.MapFile{Data: data}}
+	lo.FSName, lo.Cluster, lo.DefaultNamespace = "cluster", cluster.Context, pluginNamespace
+	lo.KeepObjects, lo.ExtraPaths = false, nil
+	snap, err := model.Load([]string{name}, lo)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.Workload
+	for _, w := range snap.Workloads {
+		if w.Kind == "DaemonSet" {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// checkNamespace makes sure the namespace -n names exists. Namespaces are
+// listed whole, so a name missing from the list is a mistake (exit 2 rather
+// than an audit of nothing); when listing them was forbidden, a read that
+// found no pod gets a warning, since the name cannot be checked.
+func checkNamespace(results []listResult, cluster Cluster, opts Options, warns *[]string) error {
+	if opts.Namespace == "" {
+		return nil
+	}
+	var names []string
+	pods := 0
+	listed := true
+	for i, r := range results {
+		switch Resources[i].Kind {
+		case "Namespace":
+			if r.err != nil {
+				listed = false
+			}
+			for _, o := range r.objs {
+				names = append(names, o.Name)
+			}
+		case "Pod":
+			pods = len(r.objs)
+		}
+	}
+	if !listed {
+		if pods == 0 {
+			*warns = append(*warns, fmt.Sprintf("no pod was read in namespace %q of context %q, and listing namespaces is forbidden, so netreach cannot tell whether the namespace exists: check the name given to -n",
+				opts.Namespace, cluster.Context))
+		}
+		return nil
+	}
+	if slices.Contains(names, opts.Namespace) {
+		return nil
+	}
+	slices.Sort(names)
+	shown := names
+	if len(shown) > 10 {
+		shown = append(slices.Clone(shown[:10]), fmt.Sprintf("and %d more", len(names)-10))
+	}
+	return fmt.Errorf("namespace %q (-n) does not exist in the cluster of context %q; its namespaces are: %s",
+		opts.Namespace, cluster.Context, strings.Join(shown, ", "))
 }
 
 // restConfig builds the client configuration the kubeconfig loading rules

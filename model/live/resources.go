@@ -34,11 +34,18 @@ var Resources = []Resource{
 	{GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, Kind: "Deployment", Namespaced: true, Loss: workloadLoss},
 	{GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, Kind: "StatefulSet", Namespaced: true, Loss: workloadLoss},
 	{GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, Kind: "DaemonSet", Namespaced: true,
-		Loss: workloadLoss + "; the network plugin cannot be detected from its DaemonSet, so --enforcement=auto assumes policies are enforced"},
+		Loss: workloadLoss + "; " + pluginLoss},
 	{GVR: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, Kind: "ReplicaSet", Namespaced: true, Loss: workloadLoss},
 	{GVR: schema.GroupVersionResource{Version: "v1", Resource: "replicationcontrollers"}, Kind: "ReplicationController", Namespaced: true, Loss: workloadLoss},
 	{GVR: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, Kind: "Job", Namespaced: true, Loss: workloadLoss},
 	{GVR: schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, Kind: "CronJob", Namespaced: true, Loss: workloadLoss},
 }
+
+// pluginLoss is what a read without kube-system's DaemonSets loses.
+const pluginLoss = "the network plugin cannot be detected from its DaemonSet, so --enforcement=auto assumes policies are enforced"
+
+// pluginNamespace is where network plugins run their DaemonSets; a read of
+// another namespace (-n) lists its DaemonSets too, for plugin detection only.
+const pluginNamespace = "kube-system"
 
 const workloadLoss = "workloads without running pods get no template pod and their traffic once scaled up is not analysed"
