@@ -20,6 +20,9 @@ import (
 // default, so that 14-point labels stay legible when the picture is scaled.
 const pngDPI = 144
 
+// pngMaxInches bounds each side of a PNG (at pngDPI: 5,760 pixels).
+const pngMaxInches = 40
+
 // renderMu serialises renders: one Graphviz WebAssembly instance lays out one
 // graph at a time, and the PNG engine's fonts are shared.
 var renderMu sync.Mutex
@@ -53,6 +56,12 @@ func Render(w io.Writer, dot []byte, f Format) error {
 		return fmt.Errorf("render: the DOT source does not parse: %w", err)
 	}
 	defer graph.Close()
+	if f == PNG {
+		// A raster of a big graph is huge (the demo's workload level would be
+		// about 6800×14000 pixels): Graphviz scales the drawing down to fit
+		// pngMaxInches on each side.
+		graph.SetSize(pngMaxInches, pngMaxInches)
+	}
 	var buf bytes.Buffer
 	if err := gv.Render(ctx, graph, graphviz.Format(f), &buf); err != nil {
 		return fmt.Errorf("render %s: %w", f, err)
