@@ -32,6 +32,7 @@ type auditor struct {
 	// controlPlaneNets holds, per workload, the evidence of its connections to
 	// control-plane networks (found by networks, reported by controlPlane).
 	controlPlaneNets map[string][]string
+	restrictedMemo   map[restrictKey]bool
 }
 
 // auditWorkload is a workload (or bare pod) with its active pods.
@@ -43,7 +44,7 @@ type auditWorkload struct {
 }
 
 func newAuditor(g *Graph, catalog []*model.Network) *auditor {
-	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}, reasons: map[reasonKey]string{}}
+	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}, reasons: map[reasonKey]string{}, restrictedMemo: map[restrictKey]bool{}}
 	for i, p := range g.pods {
 		if g.podClass[i] < 0 {
 			continue
@@ -114,6 +115,24 @@ func (a *auditor) isolated(c int32, dir networkingv1.PolicyType) bool {
 	return cl.isolatedEg
 }
 
+// restricted reports whether a class is restricted in a direction in effect:
+// isolated (see isolated) and its rules do not admit everything
+// (Graph.restricted). Memoised per class and direction.
+func (a *auditor) restricted(c int32, dir networkingv1.PolicyType) bool {
+	k := restrictKey{c, dir == networkingv1.PolicyTypeEgress}
+	r, ok := a.restrictedMemo[k]
+	if !ok {
+		r = a.g.restricted(c, dir)
+		a.restrictedMemo[k] = r
+	}
+	return r
+}
+
+type restrictKey struct {
+	c      int32
+	egress bool
+}
+
 // enforcement: NR013.
 func (a *auditor) enforcement() {
 	if a.g.enforced {
@@ -134,20 +153,6 @@ func (a *auditor) policedPods(ns string) []int32 {
 		}
 	}
 	return out
-}
-
-// isDefaultDeny reports whether a policy is a default deny for a direction:
-// its empty pod selector selects every pod of its namespace (§2.6), its
-// (defaulted, §2.2) policyTypes contain the direction, and it has no rule of
-// that direction, so it isolates every pod and admits nothing (§2.1, §2.3).
-func isDefaultDeny(p *model.NetworkPolicy, dir networkingv1.PolicyType) bool {
-	if !p.PodSelector.Empty() || !p.HasType(dir) {
-		return false
-	}
-	if dir == networkingv1.PolicyTypeIngress {
-		return len(p.Ingress) == 0
-	}
-	return len(p.Egress) == 0
 }
 
 // namespaces: NR001, NR002, NR003.
@@ -174,22 +179,23 @@ func (a *auditor) namespaces() {
 			continue
 		}
 		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
-			has := false
-			var near []string
+			word := strings.ToLower(string(dir))
+			// A policy with podSelector: {} and the direction isolates every pod of
+			// the namespace, new ones included (§2.1, §2.6); the namespace has a
+			// default deny unless such policies together admit everything.
+			var selectAll []*model.NetworkPolicy
 			for _, p := range policies {
-				if isDefaultDeny(p, dir) {
-					has = true
-				} else if p.PodSelector.Empty() && p.HasType(dir) {
-					near = append(near, fmt.Sprintf("%s selects every pod for %s but admits traffic through its rules", p.ID(), strings.ToLower(string(dir))))
+				if p.PodSelector.Empty() && p.HasType(dir) {
+					selectAll = append(selectAll, p)
 				}
 			}
-			if has {
+			allowAll := allowAllRules(selectAll, nil, dir)
+			if len(selectAll) > 0 && len(allowAll) == 0 {
 				continue
 			}
-			word := strings.ToLower(string(dir))
 			var open []int32
 			for _, pi := range pods {
-				if !a.isolated(a.g.podClass[pi], dir) {
+				if !a.restricted(a.g.podClass[pi], dir) {
 					open = append(open, pi)
 				}
 			}
@@ -197,22 +203,41 @@ func (a *auditor) namespaces() {
 			for i, p := range policies {
 				ids[i] = p.ID()
 			}
-			ev := []string{fmt.Sprintf("policies of the namespace: %s; none selects every pod for %s with no %s rule", strings.Join(ids, ", "), word, word)}
-			ev = append(ev, near...)
-			state := fmt.Sprintf("%s of its %d %s %s not isolated for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
-			if len(open) == 0 {
-				state = fmt.Sprintf("its %s %s isolated for %s by specific policies today, but a new pod that none selects would be open", plural(len(pods), "pod"), isAre(len(pods)), word)
-				ev = append(ev, state)
-			} else {
+			var ev []string
+			var state string
+			if len(allowAll) > 0 {
+				ev = append(ev, fmt.Sprintf("policies of the namespace: %s", strings.Join(ids, ", ")),
+					fmt.Sprintf("every pod of the namespace, new ones included, is selected by a policy with podSelector: {} whose rules admit every %s on every port: %s",
+						peerWord(dir), strings.Join(allowAll, ", ")))
+				state = fmt.Sprintf("%s of its %d %s %s open for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
+				if len(open) == len(pods) {
+					state = fmt.Sprintf("a policy that selects every pod admits everything, so its %s %s open for %s", plural(len(pods), "pod"), isAre(len(pods)), word)
+				}
 				ev = append(ev, state+": "+strings.Join(a.workloadIDs(open), ", "))
+			} else {
+				ev = append(ev, fmt.Sprintf("policies of the namespace: %s; none selects every pod (podSelector: {}) for %s", strings.Join(ids, ", "), word))
+				state = fmt.Sprintf("%s of its %d %s %s not restricted for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
+				if len(open) == 0 {
+					state = fmt.Sprintf("its %s %s restricted for %s by specific policies today, but a new pod that none selects would be open", plural(len(pods), "pod"), isAre(len(pods)), word)
+					ev = append(ev, state)
+				} else {
+					ev = append(ev, state+": "+strings.Join(a.workloadIDs(open), ", "))
+				}
 			}
 			rule, key := RuleNoDefaultDenyIn, "namespace:"+ns.Name
 			if dir == networkingv1.PolicyTypeEgress {
 				rule = RuleNoDefaultDenyEg
 			}
-			a.add(rule, key, fmt.Sprintf("Namespace %s has no default-deny %s policy; %s.", ns.Name, word, state), ev, res)
+			a.add(rule, key, fmt.Sprintf("Namespace %s has no effective default-deny %s policy; %s.", ns.Name, word, state), ev, res)
 		}
 	}
+}
+
+func peerWord(dir networkingv1.PolicyType) string {
+	if dir == networkingv1.PolicyTypeEgress {
+		return "destination (pod or address)"
+	}
+	return "source (pod or address)"
 }
 
 func (a *auditor) workloadsIn(ns string) []*auditWorkload {
@@ -268,7 +293,7 @@ func (a *auditor) isolation() {
 		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
 			var open []int32
 			for _, pi := range policed {
-				if !a.isolated(a.g.podClass[pi], dir) {
+				if !a.restricted(a.g.podClass[pi], dir) {
 					open = append(open, pi)
 				}
 			}
@@ -280,23 +305,28 @@ func (a *auditor) isolation() {
 			if dir == networkingv1.PolicyTypeIngress {
 				in := a.cg.reachers(a.g, classes)
 				ev := append([]string{why}, examples("e.g. ", in.examples)...)
-				a.add(RuleOpenIngress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for ingress; %s in %s may open connections to them.",
+				a.add(RuleOpenIngress, "workload:"+w.id, fmt.Sprintf("%s: %s unrestricted for ingress; %s in %s may open connections to them.",
 					w.id, countOf(len(open), len(policed), "pod"), plural(in.pods, "pod"), plural(in.namespaces, "namespace")), ev, w.res)
 				continue
 			}
 			out := a.cg.reached(a.g, classes)
 			ev := append([]string{why}, examples("e.g. ", out.examples)...)
-			a.add(RuleOpenEgress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for egress; they may open connections to %s in %s and beyond the cluster.",
+			a.add(RuleOpenEgress, "workload:"+w.id, fmt.Sprintf("%s: %s unrestricted for egress; they may open connections to %s in %s and beyond the cluster.",
 				w.id, countOf(len(open), len(policed), "pod"), plural(out.pods, "pod"), plural(out.namespaces, "namespace")), ev, w.res)
 		}
 	}
 }
 
-// whyOpen says why a pod is not isolated in a direction.
+// whyOpen says why a pod is unrestricted in a direction: not isolated, or
+// isolated by policies whose rules admit everything.
 func (a *auditor) whyOpen(p *model.Pod, dir networkingv1.PolicyType) string {
 	word := strings.ToLower(string(dir))
 	if !a.g.enforced {
 		return "NetworkPolicy is not enforced, so no pod is isolated"
+	}
+	if rules := allowAllRules(a.g.snap.PoliciesIn(p.Namespace), p.Labels, dir); len(rules) > 0 {
+		return fmt.Sprintf("isolated for %s, but rules without %s admit every %s on every port: %s",
+			word, map[bool]string{true: "to", false: "from"}[dir == networkingv1.PolicyTypeEgress], peerWord(dir), strings.Join(rules, ", "))
 	}
 	var typed []string
 	for _, pol := range a.g.snap.PoliciesIn(p.Namespace) {
