@@ -706,7 +706,11 @@ func (a *auditor) emptyPolicies() {
 			}
 		}
 		memo[key] = &result{selected: selected, host: host, all: all}
-		if selected > 0 {
+		// An empty selector selects every pod the namespace will run (§2.6),
+		// so it is never a typo; in a namespace without active pods there is
+		// nothing to have mistyped against (a default deny laid down ahead of
+		// the workloads is good practice).
+		if selected > 0 || p.PodSelector.Empty() || len(all) == 0 {
 			continue
 		}
 		ev := []string{fmt.Sprintf("podSelector %s matches none of the %s of namespace %s that policies can select", selectorText(p.PodSelector), plural(len(all)-len(host), "pod"), p.Namespace())}
