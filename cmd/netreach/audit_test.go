@@ -238,7 +238,7 @@ func TestAuditBaselineAndGate(t *testing.T) {
 
 func TestAuditMaxReachAndColor(t *testing.T) {
 	high, _ := auditJSON(t, 0, "--fail-on", "none", "--max-reach", "99%")
-	low, _ := auditJSON(t, 0, "--fail-on", "none", "--max-reach", "0.5")
+	low, _ := auditJSON(t, 0, "--fail-on", "none", "--max-reach", "50")
 	count := func(d *export.AuditDoc) int {
 		n := 0
 		for _, f := range d.Findings {
@@ -263,9 +263,51 @@ func TestAuditMaxReachAndColor(t *testing.T) {
 	if !strings.Contains(b.String(), "\x1b[31mHIGH\x1b[0m") {
 		t.Errorf("coloured text lacks the red HIGH heading:\n%.300s", b.String())
 	}
-	t.Setenv("NO_COLOR", "1")
-	if colorOK(&streams{out: os.Stdout}) {
-		t.Error("NO_COLOR set, yet colour is allowed")
+}
+
+// TestColorAllowed checks the colour decision both ways: a terminal gets
+// colour unless NO_COLOR is set (even to ""), anything else never does.
+func TestColorAllowed(t *testing.T) {
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	for _, tc := range []struct {
+		name     string
+		vars     map[string]string
+		terminal bool
+		want     bool
+	}{
+		{"terminal", nil, true, true},
+		{"terminal, NO_COLOR=1", map[string]string{"NO_COLOR": "1"}, true, false},
+		{"terminal, NO_COLOR empty", map[string]string{"NO_COLOR": ""}, true, false},
+		{"not a terminal", nil, false, false},
+		{"not a terminal, NO_COLOR=1", map[string]string{"NO_COLOR": "1"}, false, false},
+	} {
+		if got := colorAllowed(env(tc.vars), tc.terminal); got != tc.want {
+			t.Errorf("%s: colour %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if isTerminal(&strings.Builder{}) {
+		t.Error("a buffer counts as a terminal")
+	}
+}
+
+// TestParsePercent checks that --max-reach reads every bare number as a
+// percentage, like "N%", and rejects values outside (0, 100].
+func TestParsePercent(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		err  bool
+	}{
+		{in: "50%", want: 0.5}, {in: "50", want: 0.5}, {in: "1", want: 0.01}, {in: "2", want: 0.02},
+		{in: "0.5", want: 0.005}, {in: "100", want: 1}, {in: " 25% ", want: 0.25},
+		{in: "0", err: true}, {in: "101", err: true}, {in: "-5%", err: true}, {in: "half", err: true}, {in: "", err: true},
+	} {
+		got, err := parsePercent(tc.in)
+		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+			t.Errorf("parsePercent(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
 	}
 }
 
