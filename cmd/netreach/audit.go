@@ -132,7 +132,12 @@ func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audi
 	}
 	after := before
 	if len(files) > 0 {
-		if after, err = g.compileWith(s, paths); err != nil {
+		// The second load repeats the first one's warnings and notes (and, when
+		// the fix directory lies inside an input directory, paths is nil and
+		// the load would not know it is a second one): it runs with stderr
+		// discarded. Errors are still returned.
+		quiet := &streams{in: s.in, out: s.out, err: io.Discard, plugin: s.plugin}
+		if after, err = g.compileWith(quiet, paths); err != nil {
 			return nil, err
 		}
 	}

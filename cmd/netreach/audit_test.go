@@ -351,6 +351,35 @@ func TestAuditFixDirInputs(t *testing.T) {
 	}
 }
 
+// TestAuditFixDirWarnsOnce checks that the second load of --fix-dir does not
+// repeat the first one's warnings, also when the fix directory lies inside an
+// input directory (where the second load reads no extra path).
+func TestAuditFixDirWarnsOnce(t *testing.T) {
+	// A pod whose namespace is missing makes the load warn (DESIGN.md §2.7).
+	manifests := "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: lost}\nspec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.244.0.10}\n"
+	for _, inside := range []bool{false, true} {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "cluster")
+		if err := os.MkdirAll(in, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, "a.yaml"), []byte(manifests), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fix := filepath.Join(dir, "fix")
+		if inside {
+			fix = filepath.Join(in, "fix")
+		}
+		r := runCLI(t, "", "audit", "-f", in, "--fail-on", "none", "--fix-dir", fix)
+		if r.code != 0 {
+			t.Fatalf("inside %v: exit %d: %s", inside, r.code, r.stderr)
+		}
+		if n := strings.Count(r.stderr, `namespace "lost" is not in the input`); n != 1 {
+			t.Errorf("fix dir inside the input %v: the namespace warning appears %d times on stderr:\n%s", inside, n, r.stderr)
+		}
+	}
+}
+
 func nsYAML(name string) string {
 	return "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + name + "}\n"
 }
