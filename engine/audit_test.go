@@ -77,6 +77,7 @@ func TestAuditFindings(t *testing.T) {
 	enforced := evaluator.Options{Enforcement: evaluator.EnforcementEnforced}
 	peering := &model.Network{Name: "vpc", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")}}
 	transit := &model.Network{Name: "tgw", Type: model.NetworkTransit, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.64.0.0/14")}}
+	apiServer := &model.Network{Name: "control-plane", Type: model.NetworkControlPlane, CIDRs: []netip.Prefix{netip.MustParsePrefix("172.20.0.10/32")}}
 	dns := []string{nsDoc("kube-system"), podDoc("kube-system", "coredns", "k8s-app: kube-dns", "10.244.0.53", "n1", "")}
 	web := podDoc("a", "web", "app: web", "10.244.0.10", "n1", "")
 	denyAll := policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}")
@@ -162,6 +163,20 @@ func TestAuditFindings(t *testing.T) {
 			docs:     append([]string{nsDoc("a"), web, podDoc("kube-system", "metrics", "app: metrics", "10.244.0.77", "n1", "")}, dns...),
 			want:     []string{"NR008 workload:a/Pod/web"},
 			evidence: map[string]string{"NR008 workload:a/Pod/web": "kube-system/Pod/metrics: all"}},
+		{name: "API server endpoints reached by open egress (net:control-plane)",
+			docs:     []string{nsDoc("a"), web},
+			want:     []string{"NR008 workload:a/Pod/web"},
+			evidence: map[string]string{"NR008 workload:a/Pod/web": "net:control-plane (control-plane): all, every address"}},
+		{name: "egress that excludes the API server does not reach the control plane",
+			docs:    []string{nsDoc("a"), web, policyDoc("a", "out", "{podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [172.20.0.0/16]}}]}]}")},
+			want:    []string{"NR011 workload:a/Pod/web"},
+			notWant: []string{"NR008 workload:a/Pod/web"}},
+		{name: "NR015 on egress to peers",
+			docs: []string{nsDoc("a"), web, podDoc("a", "db", "app: db", "10.244.0.12", "n1", ""),
+				policyDoc("a", "out", "{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: dbb}}}, {podSelector: {matchLabels: {app: db}}}]}]}")},
+			want:     []string{"NR015 peer:a/out#egress[0].to[0]"},
+			notWant:  []string{"NR015 peer:a/out#egress[0].to[1]"},
+			evidence: map[string]string{"NR015 peer:a/out#egress[0].to[0]": "pods there carry app=db, app=web"}},
 		{name: "DNS alone is not beyond DNS",
 			docs:    append([]string{nsDoc("a"), web, policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Egress]}"), allowDNS}, dns...),
 			notWant: []string{"NR008 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},
@@ -207,7 +222,7 @@ func TestAuditFindings(t *testing.T) {
 			if opts.Enforcement == "" {
 				opts = enforced
 			}
-			a, _ := auditOf(t, opts, []*model.Network{peering, transit}, tc.docs...)
+			a, _ := auditOf(t, opts, []*model.Network{peering, transit, apiServer}, tc.docs...)
 			got := findingSet(a)
 			var ids []string
 			for k := range got {
