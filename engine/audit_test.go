@@ -39,6 +39,9 @@ func podDoc(ns, name, labels, ip, node, extra string) string {
 		name, ns, labels, spec, ip)
 }
 
+// corednsTemplate is a DNS Deployment without pods: its template pod has no IP.
+const corednsTemplate = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: coredns, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: kube-dns}}, template: {metadata: {labels: {k8s-app: kube-dns}}, spec: {containers: [{name: c, ports: [{name: dns, containerPort: 53, protocol: UDP}]}]}}}\n"
+
 func policyDoc(ns, name, spec string) string {
 	return fmt.Sprintf("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: %s, namespace: %s}\nspec: %s\n", name, ns, spec)
 }
@@ -180,6 +183,14 @@ func TestAuditFindings(t *testing.T) {
 		{name: "DNS alone is not beyond DNS",
 			docs:    append([]string{nsDoc("a"), web, policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Egress]}"), allowDNS}, dns...),
 			notWant: []string{"NR008 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},
+		{name: "NR016: DNS pods from a template (no IP) behind an egress ipBlock is unknown, not broken",
+			docs: []string{nsDoc("a"), nsDoc("kube-system"), web, corednsTemplate, denyAll,
+				policyDoc("a", "out", "{podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 53, protocol: UDP}]}]}")},
+			notWant: []string{"NR016 workload:a/Pod/web"}},
+		{name: "NR016: DNS pods from a template with no egress rule at all is still broken",
+			docs:     []string{nsDoc("a"), nsDoc("kube-system"), web, corednsTemplate, denyAll},
+			want:     []string{"NR016 workload:a/Pod/web"},
+			evidence: map[string]string{"NR016 workload:a/Pod/web": "no egress rule allows it"}},
 		{name: "egress-isolated without DNS",
 			docs:     append([]string{nsDoc("a"), web, denyAll}, dns...),
 			want:     []string{"NR016 workload:a/Pod/web"},
