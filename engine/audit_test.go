@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netreach/netreach"
 	"github.com/netreach/netreach/evaluator"
@@ -359,5 +360,72 @@ func TestSharedRowsEqualClassRows(t *testing.T) {
 				t.Fatalf("seed %d class %d: shared row differs (-want +got):\n%s", seed, c, diff)
 			}
 		}
+	}
+}
+
+// dnsService is Service kube-system/kube-dns with the given ports (YAML flow list).
+func dnsService(ports string) string {
+	return "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, namespace: kube-system}\nspec: {selector: {k8s-app: kube-dns}, ports: " + ports + "}\n"
+}
+
+// TestDNSPort checks where the DNS port comes from: the kube-dns Service's
+// targetPort (a number, or a name resolved on the DNS pods), its port when
+// targetPort is unset, and 53 without the Service.
+func TestDNSPort(t *testing.T) {
+	coredns := "apiVersion: v1\nkind: Pod\nmetadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}\nspec: {containers: [{name: c, ports: [{name: dns, containerPort: 1053, protocol: UDP}, {name: dns-tcp, containerPort: 1054, protocol: TCP}]}]}\nstatus: {phase: Running, podIP: 10.244.0.53}\n"
+	for _, tc := range []struct {
+		name     string
+		docs     []string
+		udp, tcp int32
+	}{
+		{"no Service", []string{nsDoc("kube-system"), coredns}, 53, 53},
+		{"numeric targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: 5353}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 5354}]")}, 5353, 5354},
+		{"named targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: dns}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: dns-tcp}]")}, 1053, 1054},
+		{"no targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 54, protocol: UDP}]")}, 54, 53},
+	} {
+		_, g := auditOf(t, evaluator.Options{Enforcement: evaluator.EnforcementEnforced}, nil, tc.docs...)
+		if udp, tcp := DNSPort(g.Snapshot(), corev1.ProtocolUDP), DNSPort(g.Snapshot(), corev1.ProtocolTCP); udp != tc.udp || tcp != tc.tcp {
+			t.Errorf("%s: DNS ports UDP %d, TCP %d; want %d, %d", tc.name, udp, tcp, tc.udp, tc.tcp)
+		}
+	}
+}
+
+// TestDNSOnTargetPort checks that NR016 and the fix use the DNS pods' real
+// port: an allowance for 53 does not reach DNS pods serving on 5353.
+func TestDNSOnTargetPort(t *testing.T) {
+	enforced := evaluator.Options{Enforcement: evaluator.EnforcementEnforced}
+	coredns := podDoc("kube-system", "coredns", "k8s-app: kube-dns", "10.244.0.53", "n1", "")
+	svc := dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: 5353}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 5353}]")
+	web := podDoc("a", "web", "app: web", "10.244.0.10", "n1", "")
+	deny := policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}")
+	allow := func(port int) string {
+		return policyDoc("a", "dns", fmt.Sprintf("{podSelector: {}, policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{port: %d, protocol: UDP}]}]}", port))
+	}
+	a, _ := auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc, deny, allow(53))
+	f := findingSet(a)["NR016 workload:a/Pod/web"]
+	if f == nil || !strings.Contains(f.Message, "on UDP 5353") {
+		t.Errorf("egress on 53 to DNS pods serving 5353: NR016 = %+v, want a finding on UDP 5353", f)
+	}
+	a, _ = auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc, deny, allow(5353))
+	if f := findingSet(a)["NR016 workload:a/Pod/web"]; f != nil {
+		t.Errorf("egress on 5353 to DNS pods serving 5353: false NR016 %s", f.Message)
+	}
+	// The remediation allows the DNS pods' port.
+	a, g := auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc)
+	var ports []string
+	for _, fx := range FixPolicies(g.Snapshot(), a) {
+		if fx.Namespace != "a" {
+			continue
+		}
+		for _, p := range fx.Policies {
+			for _, r := range p.Spec.Egress {
+				for _, pp := range r.Ports {
+					ports = append(ports, fmt.Sprintf("%s %s/%s", p.Namespace, *pp.Protocol, pp.Port.String()))
+				}
+			}
+		}
+	}
+	if want := []string{"a UDP/5353", "a TCP/5353"}; !slices.Equal(ports, want) {
+		t.Errorf("fix DNS egress ports %v, want %v", ports, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
@@ -578,7 +579,8 @@ func sideReason(s evaluator.Side, dir string) string {
 // controlPlane: NR008, reaching the API server (from the exposure query) or
 // kube-system pods on ports other than DNS.
 func (a *auditor) controlPlane() {
-	dnsPorts := evaluator.SinglePort(corev1.ProtocolUDP, 53, 53).Union(evaluator.SinglePort(corev1.ProtocolTCP, 53, 53))
+	udp, tcp := DNSPort(a.g.snap, corev1.ProtocolUDP), DNSPort(a.g.snap, corev1.ProtocolTCP)
+	dnsPorts := evaluator.SinglePort(corev1.ProtocolUDP, udp, udp).Union(evaluator.SinglePort(corev1.ProtocolTCP, tcp, tcp))
 	isDNS := map[int32]bool{}
 	for _, pi := range a.dns {
 		isDNS[pi] = true
@@ -663,6 +665,53 @@ func dnsPods(g *Graph) (string, []int32) {
 		}
 	}
 	return ns, out
+}
+
+// DNSPort returns the port the cluster DNS pods serve on for a protocol: the
+// targetPort of the kube-system/kube-dns Service's port of that protocol (the
+// one with port 53 first), a named targetPort resolved on the DNS pods'
+// containers with that name and protocol, or the Service port when targetPort
+// is unset; 53 when the Service or the port is not in the snapshot.
+func DNSPort(s *model.Snapshot, proto corev1.Protocol) int32 {
+	for _, svc := range s.Services {
+		if svc.Namespace != controlNamespace || svc.Name != "kube-dns" {
+			continue
+		}
+		var port *corev1.ServicePort
+		for i := range svc.Ports {
+			p := &svc.Ports[i]
+			pp := p.Protocol
+			if pp == "" {
+				pp = corev1.ProtocolTCP
+			}
+			if pp == proto && (port == nil || p.Port == 53) {
+				port = p
+			}
+		}
+		if port == nil {
+			return 53
+		}
+		switch t := port.TargetPort; {
+		case t.Type == intstr.String && t.StrVal != "":
+			ns, sel := DNSSelector(s)
+			for _, pod := range s.PodsIn(ns) {
+				if !labels.SelectorFromSet(sel).Matches(pod.Labels) {
+					continue
+				}
+				for _, cp := range pod.Ports {
+					if cp.Name == t.StrVal && cp.Protocol == proto {
+						return cp.Port
+					}
+				}
+			}
+			return 53
+		case t.Type == intstr.Int && t.IntVal > 0:
+			return t.IntVal
+		case port.Port > 0:
+			return port.Port
+		}
+	}
+	return 53
 }
 
 // DNSSelector returns the namespace and pod labels of the cluster DNS pods:
@@ -857,14 +906,14 @@ func (a *auditor) dnsWithoutIP() bool {
 }
 
 // ipBlockMayAllowDNS reports whether an egress rule of a policy selecting the
-// pod has an ipBlock peer and admits UDP 53 (§2.8, §2.9).
-func (a *auditor) ipBlockMayAllowDNS(p *model.Pod) bool {
+// pod has an ipBlock peer and admits the DNS port on UDP (§2.8, §2.9).
+func (a *auditor) ipBlockMayAllowDNS(p *model.Pod, port int32) bool {
 	for _, pol := range a.g.snap.PoliciesIn(p.Namespace) {
 		if !pol.HasType(networkingv1.PolicyTypeEgress) || !pol.PodSelector.Matches(p.Labels) {
 			continue
 		}
 		for _, r := range pol.Egress {
-			if !newPortSpec(r.Ports).numeric.Contains(corev1.ProtocolUDP, 53) {
+			if !newPortSpec(r.Ports).numeric.Contains(corev1.ProtocolUDP, port) {
 				continue
 			}
 			for _, peer := range r.Peers {
@@ -882,6 +931,7 @@ func (a *auditor) dnsReach() {
 	if len(a.dns) == 0 || !a.g.enforced {
 		return // no DNS pods in the snapshot: nothing to check against
 	}
+	udp, tcp := DNSPort(a.g.snap, corev1.ProtocolUDP), DNSPort(a.g.snap, corev1.ProtocolTCP)
 	reaches := map[int32]bool{}
 	canResolve := func(c int32) bool {
 		if ok, seen := reaches[c]; seen {
@@ -890,12 +940,12 @@ func (a *auditor) dnsReach() {
 		src := Endpoint{pod: a.g.podIndex[a.g.classes[c].rep]}
 		ok := false
 		for _, d := range a.dns {
-			if a.g.CanReach(src, Endpoint{pod: d}, corev1.ProtocolUDP, 53) {
+			if a.g.CanReach(src, Endpoint{pod: d}, corev1.ProtocolUDP, udp) {
 				ok = true
 				break
 			}
 		}
-		if !ok && a.dnsWithoutIP() && a.ipBlockMayAllowDNS(a.g.classes[c].rep) {
+		if !ok && a.dnsWithoutIP() && a.ipBlockMayAllowDNS(a.g.classes[c].rep, udp) {
 			// §2.12: pods without an IP (expanded from a workload template) never
 			// match ipBlocks, but their real pods will have addresses that an
 			// egress ipBlock on the DNS port may well cover: the answer is
@@ -923,21 +973,21 @@ func (a *auditor) dnsReach() {
 		}
 		pod := a.g.pods[broken[0]]
 		dnsPod := a.g.pods[a.dns[0]]
-		v := evaluator.Evaluate(a.g.snap, a.g.opts, evaluator.PodEndpoint(pod), evaluator.PodEndpoint(dnsPod), evaluator.Query{Protocol: corev1.ProtocolUDP, Port: 53})
+		v := evaluator.Evaluate(a.g.snap, a.g.opts, evaluator.PodEndpoint(pod), evaluator.PodEndpoint(dnsPod), evaluator.Query{Protocol: corev1.ProtocolUDP, Port: udp})
 		var iso []string
 		for _, p := range v.Egress.Isolating {
 			iso = append(iso, p.ID())
 		}
 		ev := []string{fmt.Sprintf("isolated for egress by %s", strings.Join(iso, ", "))}
-		conn := pod.ID() + " → " + dnsPod.ID() + " UDP 53"
+		conn := fmt.Sprintf("%s → %s UDP %d", pod.ID(), dnsPod.ID(), udp)
 		switch {
 		case !v.Egress.Allowed:
 			ev = append(ev, fmt.Sprintf("%s: no egress rule allows it", conn))
 		case !v.Ingress.Allowed:
 			ev = append(ev, fmt.Sprintf("%s: egress allows it, but the DNS pods' ingress policies do not admit it", conn))
 		}
-		tcp := a.g.CanReach(Endpoint{pod: broken[0]}, Endpoint{pod: a.dns[0]}, corev1.ProtocolTCP, 53)
-		ev = append(ev, fmt.Sprintf("TCP 53 to the DNS pods: %s", map[bool]string{true: "allowed", false: "denied too"}[tcp]))
-		a.add(RuleNoDNS, "workload:"+w.id, fmt.Sprintf("%s: %s cannot reach the cluster DNS pods in %s on UDP 53, so name resolution fails.", w.id, countOf(len(broken), policed, "egress-isolated pod"), a.dnsNS), ev, w.res)
+		tcpOK := a.g.CanReach(Endpoint{pod: broken[0]}, Endpoint{pod: a.dns[0]}, corev1.ProtocolTCP, tcp)
+		ev = append(ev, fmt.Sprintf("TCP %d to the DNS pods: %s", tcp, map[bool]string{true: "allowed", false: "denied too"}[tcpOK]))
+		a.add(RuleNoDNS, "workload:"+w.id, fmt.Sprintf("%s: %s cannot reach the cluster DNS pods in %s on UDP %d, so name resolution fails.", w.id, countOf(len(broken), policed, "egress-isolated pod"), a.dnsNS, udp), ev, w.res)
 	}
 }

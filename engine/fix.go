@@ -25,7 +25,8 @@ var FixClosable = []string{RuleNoPolicy, RuleNoDefaultDenyIn, RuleNoDefaultDenyE
 // FixPolicies returns, per namespace with a finding NR001, NR002 or NR003, the
 // policies that close it (none when a policy selecting every pod admits
 // everything: added policies cannot take that away): a default deny for each missing direction, an egress
-// allowance for DNS to the cluster DNS pods (UDP and TCP 53) when egress is
+// allowance for DNS to the cluster DNS pods (UDP and TCP on DNSPort, 53 unless
+// the kube-dns Service says otherwise) when egress is
 // denied, and, in the DNS pods' own namespace, an ingress allowance for DNS
 // from every namespace when ingress is denied there. Sorted by namespace.
 func FixPolicies(s *model.Snapshot, a *Audit) []NamespaceFix {
@@ -62,7 +63,7 @@ func FixPolicies(s *model.Snapshot, a *Audit) []NamespaceFix {
 	dnsPorts := func() []networkingv1.NetworkPolicyPort {
 		var out []networkingv1.NetworkPolicyPort
 		for _, p := range []corev1.Protocol{corev1.ProtocolUDP, corev1.ProtocolTCP} {
-			proto, port := p, intstr.FromInt32(53)
+			proto, port := p, intstr.FromInt32(DNSPort(s, p))
 			out = append(out, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port})
 		}
 		return out
