@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netreach/netreach"
 	"github.com/netreach/netreach/evaluator"
@@ -38,6 +39,9 @@ func podDoc(ns, name, labels, ip, node, extra string) string {
 	return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: %s, labels: {%s}}\nspec: {%s}\nstatus: {phase: Running, podIP: %s, hostIP: 10.0.1.1}\n",
 		name, ns, labels, spec, ip)
 }
+
+// corednsTemplate is a DNS Deployment without pods: its template pod has no IP.
+const corednsTemplate = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: coredns, namespace: kube-system}\nspec: {selector: {matchLabels: {k8s-app: kube-dns}}, template: {metadata: {labels: {k8s-app: kube-dns}}, spec: {containers: [{name: c, ports: [{name: dns, containerPort: 53, protocol: UDP}]}]}}}\n"
 
 func policyDoc(ns, name, spec string) string {
 	return fmt.Sprintf("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: %s, namespace: %s}\nspec: %s\n", name, ns, spec)
@@ -77,6 +81,7 @@ func TestAuditFindings(t *testing.T) {
 	enforced := evaluator.Options{Enforcement: evaluator.EnforcementEnforced}
 	peering := &model.Network{Name: "vpc", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")}}
 	transit := &model.Network{Name: "tgw", Type: model.NetworkTransit, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.64.0.0/14")}}
+	apiServer := &model.Network{Name: "control-plane", Type: model.NetworkControlPlane, CIDRs: []netip.Prefix{netip.MustParsePrefix("172.20.0.10/32")}}
 	dns := []string{nsDoc("kube-system"), podDoc("kube-system", "coredns", "k8s-app: kube-dns", "10.244.0.53", "n1", "")}
 	web := podDoc("a", "web", "app: web", "10.244.0.10", "n1", "")
 	denyAll := policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}")
@@ -102,24 +107,45 @@ func TestAuditFindings(t *testing.T) {
 			docs:    []string{nsDoc("a"), web, policyDoc("a", "deny", "{podSelector: {}}")},
 			want:    []string{"NR003 namespace:a", "NR005 workload:a/Pod/web"},
 			notWant: []string{"NR001 namespace:a", "NR002 namespace:a", "NR004 workload:a/Pod/web"}},
-		{name: "egress rules default the types to both: ingress denied, egress not",
+		{name: "egress rules default the types to both: a select-all egress baseline that restricts",
 			docs:    []string{nsDoc("a"), web, policyDoc("a", "p", "{podSelector: {}, egress: [{to: [{podSelector: {}}]}]}")},
-			want:    []string{"NR003 namespace:a"},
-			notWant: []string{"NR002 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web"}},
+			notWant: []string{"NR002 namespace:a", "NR003 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web"}},
+		{name: "select-all egress with an allow-all rule: open, with the rule as evidence",
+			docs:     []string{nsDoc("a"), web, policyDoc("a", "p", "{podSelector: {}, egress: [{}]}")},
+			want:     []string{"NR003 namespace:a", "NR005 workload:a/Pod/web"},
+			notWant:  []string{"NR002 namespace:a", "NR004 workload:a/Pod/web"},
+			evidence: map[string]string{"NR005 workload:a/Pod/web": "rules without to admit every destination (pod or address) on every port: a/p egress[0]"}},
+		{name: "deny all but DNS in one policy is a default deny for both directions",
+			docs:    append([]string{nsDoc("a"), web, policyDoc("a", "base", "{podSelector: {}, policyTypes: [Ingress, Egress], egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]}]}")}, dns...),
+			notWant: []string{"NR002 namespace:a", "NR003 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},
+		{name: "allow-all both ways in one namespace with two pods",
+			docs: []string{nsDoc("a"), web, podDoc("a", "db", "app: db", "10.244.0.12", "n1", ""),
+				policyDoc("a", "all", "{podSelector: {}, policyTypes: [Ingress, Egress], ingress: [{}], egress: [{}]}")},
+			want:     []string{"NR002 namespace:a", "NR003 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR004 workload:a/Pod/db", "NR005 workload:a/Pod/db"},
+			evidence: map[string]string{"NR004 workload:a/Pod/db": "a/all ingress[0]", "NR003 namespace:a": "whose rules admit every destination (pod or address) on every port: a/all egress[0]"}},
+		{name: "a default deny next to an allow-all policy is defeated",
+			docs:    []string{nsDoc("a"), web, denyAll, policyDoc("a", "all", "{podSelector: {}, ingress: [{}]}")},
+			want:    []string{"NR002 namespace:a", "NR004 workload:a/Pod/web"},
+			notWant: []string{"NR003 namespace:a", "NR005 workload:a/Pod/web"}},
+		{name: "allow-all split over protocols still admits everything; one protocol short does not",
+			docs: []string{nsDoc("a"), nsDoc("b"), web, podDoc("b", "api", "app: api", "10.244.0.11", "n1", ""),
+				policyDoc("a", "all", "{podSelector: {}, ingress: [{ports: [{protocol: TCP}]}, {ports: [{protocol: UDP}]}, {ports: [{protocol: SCTP}]}]}"),
+				policyDoc("b", "most", "{podSelector: {}, ingress: [{ports: [{protocol: TCP}]}, {ports: [{protocol: UDP}]}]}")},
+			want:    []string{"NR002 namespace:a", "NR004 workload:a/Pod/web"},
+			notWant: []string{"NR002 namespace:b", "NR004 workload:b/Pod/api"}},
 		{name: "egress-only default deny leaves ingress open",
 			docs:    []string{nsDoc("a"), web, policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Egress]}")},
 			want:    []string{"NR002 namespace:a", "NR004 workload:a/Pod/web"},
 			notWant: []string{"NR003 namespace:a", "NR005 workload:a/Pod/web"}},
-		{name: "select-all with an allow-all rule is no default deny",
+		{name: "select-all with an allow-all rule is no default deny, and its pods are open",
 			docs:     []string{nsDoc("a"), web, policyDoc("a", "all", "{podSelector: {}, ingress: [{}]}")},
-			want:     []string{"NR002 namespace:a"},
-			notWant:  []string{"NR004 workload:a/Pod/web"},
-			evidence: map[string]string{"NR002 namespace:a": "a/all selects every pod for ingress but admits traffic through its rules"}},
+			want:     []string{"NR002 namespace:a", "NR004 workload:a/Pod/web"},
+			evidence: map[string]string{"NR002 namespace:a": "is selected by a policy with podSelector: {} whose rules admit every source (pod or address) on every port: a/all ingress[0]"}},
 		{name: "matchExpressions isolate the pod, but are no default deny",
 			docs:     []string{nsDoc("a"), web, policyDoc("a", "p", "{podSelector: {matchExpressions: [{key: app, operator: In, values: [web, api]}]}, policyTypes: [Ingress, Egress]}")},
 			want:     []string{"NR002 namespace:a", "NR003 namespace:a"},
 			notWant:  []string{"NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR014 policy:a/p"},
-			evidence: map[string]string{"NR002 namespace:a": "its 1 pod is isolated for ingress by specific policies today"}},
+			evidence: map[string]string{"NR002 namespace:a": "its 1 pod is restricted for ingress by specific policies today, but a new pod that none selects would be open"}},
 		{name: "full default deny with DNS closes namespace and workload findings",
 			docs:    append([]string{nsDoc("a"), web, denyAll, allowDNS}, dns...),
 			notWant: []string{"NR001 namespace:a", "NR002 namespace:a", "NR003 namespace:a", "NR004 workload:a/Pod/web", "NR005 workload:a/Pod/web", "NR007 workload:a/Pod/web", "NR011 workload:a/Pod/web", "NR012 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},
@@ -141,9 +167,31 @@ func TestAuditFindings(t *testing.T) {
 			docs:     append([]string{nsDoc("a"), web, podDoc("kube-system", "metrics", "app: metrics", "10.244.0.77", "n1", "")}, dns...),
 			want:     []string{"NR008 workload:a/Pod/web"},
 			evidence: map[string]string{"NR008 workload:a/Pod/web": "kube-system/Pod/metrics: all"}},
+		{name: "API server endpoints reached by open egress (net:control-plane)",
+			docs:     []string{nsDoc("a"), web},
+			want:     []string{"NR008 workload:a/Pod/web"},
+			evidence: map[string]string{"NR008 workload:a/Pod/web": "net:control-plane (control-plane): all, every address"}},
+		{name: "egress that excludes the API server does not reach the control plane",
+			docs:    []string{nsDoc("a"), web, policyDoc("a", "out", "{podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [172.20.0.0/16]}}]}]}")},
+			want:    []string{"NR011 workload:a/Pod/web"},
+			notWant: []string{"NR008 workload:a/Pod/web"}},
+		{name: "NR015 on egress to peers",
+			docs: []string{nsDoc("a"), web, podDoc("a", "db", "app: db", "10.244.0.12", "n1", ""),
+				policyDoc("a", "out", "{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: dbb}}}, {podSelector: {matchLabels: {app: db}}}]}]}")},
+			want:     []string{"NR015 peer:a/out#egress[0].to[0]"},
+			notWant:  []string{"NR015 peer:a/out#egress[0].to[1]"},
+			evidence: map[string]string{"NR015 peer:a/out#egress[0].to[0]": "pods there carry app=db, app=web"}},
 		{name: "DNS alone is not beyond DNS",
 			docs:    append([]string{nsDoc("a"), web, policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Egress]}"), allowDNS}, dns...),
 			notWant: []string{"NR008 workload:a/Pod/web", "NR016 workload:a/Pod/web"}},
+		{name: "NR016: DNS pods from a template (no IP) behind an egress ipBlock is unknown, not broken",
+			docs: []string{nsDoc("a"), nsDoc("kube-system"), web, corednsTemplate, denyAll,
+				policyDoc("a", "out", "{podSelector: {}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 53, protocol: UDP}]}]}")},
+			notWant: []string{"NR016 workload:a/Pod/web"}},
+		{name: "NR016: DNS pods from a template with no egress rule at all is still broken",
+			docs:     []string{nsDoc("a"), nsDoc("kube-system"), web, corednsTemplate, denyAll},
+			want:     []string{"NR016 workload:a/Pod/web"},
+			evidence: map[string]string{"NR016 workload:a/Pod/web": "no egress rule allows it"}},
 		{name: "egress-isolated without DNS",
 			docs:     append([]string{nsDoc("a"), web, denyAll}, dns...),
 			want:     []string{"NR016 workload:a/Pod/web"},
@@ -163,6 +211,16 @@ func TestAuditFindings(t *testing.T) {
 			want:     []string{"NR015 peer:a/in#ingress[0].from[0]", "NR015 peer:a/in#ingress[0].from[1]"},
 			notWant:  []string{"NR015 peer:a/in#ingress[0].from[2]"},
 			evidence: map[string]string{"NR015 peer:a/in#ingress[0].from[1]": "pods there carry app=web"}},
+		{name: "NR014: no finding in a namespace without pods, nor for an empty selector",
+			docs: []string{nsDoc("a"), nsDoc("empty"), nsDoc("hosts"), web, nodeDoc,
+				podDoc("hosts", "agent", "app: agent", "10.0.1.1", "n1", "hostNetwork: true"),
+				policyDoc("empty", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}"),
+				policyDoc("empty", "api", "{podSelector: {matchLabels: {app: api}}}"),
+				policyDoc("hosts", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}"),
+				policyDoc("a", "typo", "{podSelector: {matchLabels: {app: wbe}}}")},
+			want:     []string{"NR014 policy:a/typo"},
+			notWant:  []string{"NR014 policy:empty/deny", "NR014 policy:empty/api", "NR014 policy:hosts/deny"},
+			evidence: map[string]string{"NR014 policy:a/typo": "pods there carry app=web"}},
 		{name: "large blast radius in an open cluster",
 			docs: []string{nsDoc("a"), web, podDoc("a", "db", "app: db", "10.244.0.12", "n1", ""), podDoc("a", "api", "app: api", "10.244.0.13", "n1", "")},
 			want: []string{"NR017 workload:a/Pod/web", "NR017 workload:a/Pod/db"}},
@@ -176,7 +234,7 @@ func TestAuditFindings(t *testing.T) {
 			if opts.Enforcement == "" {
 				opts = enforced
 			}
-			a, _ := auditOf(t, opts, []*model.Network{peering, transit}, tc.docs...)
+			a, _ := auditOf(t, opts, []*model.Network{peering, transit, apiServer}, tc.docs...)
 			got := findingSet(a)
 			var ids []string
 			for k := range got {
@@ -302,5 +360,72 @@ func TestSharedRowsEqualClassRows(t *testing.T) {
 				t.Fatalf("seed %d class %d: shared row differs (-want +got):\n%s", seed, c, diff)
 			}
 		}
+	}
+}
+
+// dnsService is Service kube-system/kube-dns with the given ports (YAML flow list).
+func dnsService(ports string) string {
+	return "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, namespace: kube-system}\nspec: {selector: {k8s-app: kube-dns}, ports: " + ports + "}\n"
+}
+
+// TestDNSPort checks where the DNS port comes from: the kube-dns Service's
+// targetPort (a number, or a name resolved on the DNS pods), its port when
+// targetPort is unset, and 53 without the Service.
+func TestDNSPort(t *testing.T) {
+	coredns := "apiVersion: v1\nkind: Pod\nmetadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}\nspec: {containers: [{name: c, ports: [{name: dns, containerPort: 1053, protocol: UDP}, {name: dns-tcp, containerPort: 1054, protocol: TCP}]}]}\nstatus: {phase: Running, podIP: 10.244.0.53}\n"
+	for _, tc := range []struct {
+		name     string
+		docs     []string
+		udp, tcp int32
+	}{
+		{"no Service", []string{nsDoc("kube-system"), coredns}, 53, 53},
+		{"numeric targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: 5353}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 5354}]")}, 5353, 5354},
+		{"named targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: dns}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: dns-tcp}]")}, 1053, 1054},
+		{"no targetPort", []string{nsDoc("kube-system"), coredns, dnsService("[{name: dns, port: 54, protocol: UDP}]")}, 54, 53},
+	} {
+		_, g := auditOf(t, evaluator.Options{Enforcement: evaluator.EnforcementEnforced}, nil, tc.docs...)
+		if udp, tcp := DNSPort(g.Snapshot(), corev1.ProtocolUDP), DNSPort(g.Snapshot(), corev1.ProtocolTCP); udp != tc.udp || tcp != tc.tcp {
+			t.Errorf("%s: DNS ports UDP %d, TCP %d; want %d, %d", tc.name, udp, tcp, tc.udp, tc.tcp)
+		}
+	}
+}
+
+// TestDNSOnTargetPort checks that NR016 and the fix use the DNS pods' real
+// port: an allowance for 53 does not reach DNS pods serving on 5353.
+func TestDNSOnTargetPort(t *testing.T) {
+	enforced := evaluator.Options{Enforcement: evaluator.EnforcementEnforced}
+	coredns := podDoc("kube-system", "coredns", "k8s-app: kube-dns", "10.244.0.53", "n1", "")
+	svc := dnsService("[{name: dns, port: 53, protocol: UDP, targetPort: 5353}, {name: dns-tcp, port: 53, protocol: TCP, targetPort: 5353}]")
+	web := podDoc("a", "web", "app: web", "10.244.0.10", "n1", "")
+	deny := policyDoc("a", "deny", "{podSelector: {}, policyTypes: [Ingress, Egress]}")
+	allow := func(port int) string {
+		return policyDoc("a", "dns", fmt.Sprintf("{podSelector: {}, policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{port: %d, protocol: UDP}]}]}", port))
+	}
+	a, _ := auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc, deny, allow(53))
+	f := findingSet(a)["NR016 workload:a/Pod/web"]
+	if f == nil || !strings.Contains(f.Message, "on UDP 5353") {
+		t.Errorf("egress on 53 to DNS pods serving 5353: NR016 = %+v, want a finding on UDP 5353", f)
+	}
+	a, _ = auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc, deny, allow(5353))
+	if f := findingSet(a)["NR016 workload:a/Pod/web"]; f != nil {
+		t.Errorf("egress on 5353 to DNS pods serving 5353: false NR016 %s", f.Message)
+	}
+	// The remediation allows the DNS pods' port.
+	a, g := auditOf(t, enforced, nil, nsDoc("a"), nsDoc("kube-system"), web, coredns, svc)
+	var ports []string
+	for _, fx := range FixPolicies(g.Snapshot(), a) {
+		if fx.Namespace != "a" {
+			continue
+		}
+		for _, p := range fx.Policies {
+			for _, r := range p.Spec.Egress {
+				for _, pp := range r.Ports {
+					ports = append(ports, fmt.Sprintf("%s %s/%s", p.Namespace, *pp.Protocol, pp.Port.String()))
+				}
+			}
+		}
+	}
+	if want := []string{"a UDP/5353", "a TCP/5353"}; !slices.Equal(ports, want) {
+		t.Errorf("fix DNS egress ports %v, want %v", ports, want)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
@@ -32,6 +33,7 @@ type auditor struct {
 	// controlPlaneNets holds, per workload, the evidence of its connections to
 	// control-plane networks (found by networks, reported by controlPlane).
 	controlPlaneNets map[string][]string
+	restrictedMemo   map[restrictKey]bool
 }
 
 // auditWorkload is a workload (or bare pod) with its active pods.
@@ -43,7 +45,7 @@ type auditWorkload struct {
 }
 
 func newAuditor(g *Graph, catalog []*model.Network) *auditor {
-	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}, reasons: map[reasonKey]string{}}
+	a := &auditor{g: g, catalog: catalog, byID: map[string]*auditWorkload{}, reasons: map[reasonKey]string{}, restrictedMemo: map[restrictKey]bool{}}
 	for i, p := range g.pods {
 		if g.podClass[i] < 0 {
 			continue
@@ -114,6 +116,24 @@ func (a *auditor) isolated(c int32, dir networkingv1.PolicyType) bool {
 	return cl.isolatedEg
 }
 
+// restricted reports whether a class is restricted in a direction in effect:
+// isolated (see isolated) and its rules do not admit everything
+// (Graph.restricted). Memoised per class and direction.
+func (a *auditor) restricted(c int32, dir networkingv1.PolicyType) bool {
+	k := restrictKey{c, dir == networkingv1.PolicyTypeEgress}
+	r, ok := a.restrictedMemo[k]
+	if !ok {
+		r = a.g.restricted(c, dir)
+		a.restrictedMemo[k] = r
+	}
+	return r
+}
+
+type restrictKey struct {
+	c      int32
+	egress bool
+}
+
 // enforcement: NR013.
 func (a *auditor) enforcement() {
 	if a.g.enforced {
@@ -134,20 +154,6 @@ func (a *auditor) policedPods(ns string) []int32 {
 		}
 	}
 	return out
-}
-
-// isDefaultDeny reports whether a policy is a default deny for a direction:
-// its empty pod selector selects every pod of its namespace (§2.6), its
-// (defaulted, §2.2) policyTypes contain the direction, and it has no rule of
-// that direction, so it isolates every pod and admits nothing (§2.1, §2.3).
-func isDefaultDeny(p *model.NetworkPolicy, dir networkingv1.PolicyType) bool {
-	if !p.PodSelector.Empty() || !p.HasType(dir) {
-		return false
-	}
-	if dir == networkingv1.PolicyTypeIngress {
-		return len(p.Ingress) == 0
-	}
-	return len(p.Egress) == 0
 }
 
 // namespaces: NR001, NR002, NR003.
@@ -174,22 +180,23 @@ func (a *auditor) namespaces() {
 			continue
 		}
 		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
-			has := false
-			var near []string
+			word := strings.ToLower(string(dir))
+			// A policy with podSelector: {} and the direction isolates every pod of
+			// the namespace, new ones included (§2.1, §2.6); the namespace has a
+			// default deny unless such policies together admit everything.
+			var selectAll []*model.NetworkPolicy
 			for _, p := range policies {
-				if isDefaultDeny(p, dir) {
-					has = true
-				} else if p.PodSelector.Empty() && p.HasType(dir) {
-					near = append(near, fmt.Sprintf("%s selects every pod for %s but admits traffic through its rules", p.ID(), strings.ToLower(string(dir))))
+				if p.PodSelector.Empty() && p.HasType(dir) {
+					selectAll = append(selectAll, p)
 				}
 			}
-			if has {
+			allowAll := allowAllRules(selectAll, nil, dir)
+			if len(selectAll) > 0 && len(allowAll) == 0 {
 				continue
 			}
-			word := strings.ToLower(string(dir))
 			var open []int32
 			for _, pi := range pods {
-				if !a.isolated(a.g.podClass[pi], dir) {
+				if !a.restricted(a.g.podClass[pi], dir) {
 					open = append(open, pi)
 				}
 			}
@@ -197,22 +204,41 @@ func (a *auditor) namespaces() {
 			for i, p := range policies {
 				ids[i] = p.ID()
 			}
-			ev := []string{fmt.Sprintf("policies of the namespace: %s; none selects every pod for %s with no %s rule", strings.Join(ids, ", "), word, word)}
-			ev = append(ev, near...)
-			state := fmt.Sprintf("%s of its %d %s %s not isolated for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
-			if len(open) == 0 {
-				state = fmt.Sprintf("its %s %s isolated for %s by specific policies today, but a new pod that none selects would be open", plural(len(pods), "pod"), isAre(len(pods)), word)
-				ev = append(ev, state)
-			} else {
+			var ev []string
+			var state string
+			if len(allowAll) > 0 {
+				ev = append(ev, fmt.Sprintf("policies of the namespace: %s", strings.Join(ids, ", ")),
+					fmt.Sprintf("every pod of the namespace, new ones included, is selected by a policy with podSelector: {} whose rules admit every %s on every port: %s",
+						peerWord(dir), strings.Join(allowAll, ", ")))
+				state = fmt.Sprintf("%s of its %d %s %s open for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
+				if len(open) == len(pods) {
+					state = fmt.Sprintf("a policy that selects every pod admits everything, so its %s %s open for %s", plural(len(pods), "pod"), isAre(len(pods)), word)
+				}
 				ev = append(ev, state+": "+strings.Join(a.workloadIDs(open), ", "))
+			} else {
+				ev = append(ev, fmt.Sprintf("policies of the namespace: %s; none selects every pod (podSelector: {}) for %s", strings.Join(ids, ", "), word))
+				state = fmt.Sprintf("%s of its %d %s %s not restricted for %s", fmt.Sprint(len(open)), len(pods), pluralNoun(len(pods), "pod"), isAre(len(open)), word)
+				if len(open) == 0 {
+					state = fmt.Sprintf("its %s %s restricted for %s by specific policies today, but a new pod that none selects would be open", plural(len(pods), "pod"), isAre(len(pods)), word)
+					ev = append(ev, state)
+				} else {
+					ev = append(ev, state+": "+strings.Join(a.workloadIDs(open), ", "))
+				}
 			}
 			rule, key := RuleNoDefaultDenyIn, "namespace:"+ns.Name
 			if dir == networkingv1.PolicyTypeEgress {
 				rule = RuleNoDefaultDenyEg
 			}
-			a.add(rule, key, fmt.Sprintf("Namespace %s has no default-deny %s policy; %s.", ns.Name, word, state), ev, res)
+			a.add(rule, key, fmt.Sprintf("Namespace %s has no effective default-deny %s policy; %s.", ns.Name, word, state), ev, res)
 		}
 	}
+}
+
+func peerWord(dir networkingv1.PolicyType) string {
+	if dir == networkingv1.PolicyTypeEgress {
+		return "destination (pod or address)"
+	}
+	return "source (pod or address)"
 }
 
 func (a *auditor) workloadsIn(ns string) []*auditWorkload {
@@ -268,7 +294,7 @@ func (a *auditor) isolation() {
 		for _, dir := range []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress} {
 			var open []int32
 			for _, pi := range policed {
-				if !a.isolated(a.g.podClass[pi], dir) {
+				if !a.restricted(a.g.podClass[pi], dir) {
 					open = append(open, pi)
 				}
 			}
@@ -280,23 +306,28 @@ func (a *auditor) isolation() {
 			if dir == networkingv1.PolicyTypeIngress {
 				in := a.cg.reachers(a.g, classes)
 				ev := append([]string{why}, examples("e.g. ", in.examples)...)
-				a.add(RuleOpenIngress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for ingress; %s in %s may open connections to them.",
+				a.add(RuleOpenIngress, "workload:"+w.id, fmt.Sprintf("%s: %s unrestricted for ingress; %s in %s may open connections to them.",
 					w.id, countOf(len(open), len(policed), "pod"), plural(in.pods, "pod"), plural(in.namespaces, "namespace")), ev, w.res)
 				continue
 			}
 			out := a.cg.reached(a.g, classes)
 			ev := append([]string{why}, examples("e.g. ", out.examples)...)
-			a.add(RuleOpenEgress, "workload:"+w.id, fmt.Sprintf("%s: %s not isolated for egress; they may open connections to %s in %s and beyond the cluster.",
+			a.add(RuleOpenEgress, "workload:"+w.id, fmt.Sprintf("%s: %s unrestricted for egress; they may open connections to %s in %s and beyond the cluster.",
 				w.id, countOf(len(open), len(policed), "pod"), plural(out.pods, "pod"), plural(out.namespaces, "namespace")), ev, w.res)
 		}
 	}
 }
 
-// whyOpen says why a pod is not isolated in a direction.
+// whyOpen says why a pod is unrestricted in a direction: not isolated, or
+// isolated by policies whose rules admit everything.
 func (a *auditor) whyOpen(p *model.Pod, dir networkingv1.PolicyType) string {
 	word := strings.ToLower(string(dir))
 	if !a.g.enforced {
 		return "NetworkPolicy is not enforced, so no pod is isolated"
+	}
+	if rules := allowAllRules(a.g.snap.PoliciesIn(p.Namespace), p.Labels, dir); len(rules) > 0 {
+		return fmt.Sprintf("isolated for %s, but rules without %s admit every %s on every port: %s",
+			word, map[bool]string{true: "to", false: "from"}[dir == networkingv1.PolicyTypeEgress], peerWord(dir), strings.Join(rules, ", "))
 	}
 	var typed []string
 	for _, pol := range a.g.snap.PoliciesIn(p.Namespace) {
@@ -548,7 +579,8 @@ func sideReason(s evaluator.Side, dir string) string {
 // controlPlane: NR008, reaching the API server (from the exposure query) or
 // kube-system pods on ports other than DNS.
 func (a *auditor) controlPlane() {
-	dnsPorts := evaluator.SinglePort(corev1.ProtocolUDP, 53, 53).Union(evaluator.SinglePort(corev1.ProtocolTCP, 53, 53))
+	udp, tcp := DNSPort(a.g.snap, corev1.ProtocolUDP), DNSPort(a.g.snap, corev1.ProtocolTCP)
+	dnsPorts := evaluator.SinglePort(corev1.ProtocolUDP, udp, udp).Union(evaluator.SinglePort(corev1.ProtocolTCP, tcp, tcp))
 	isDNS := map[int32]bool{}
 	for _, pi := range a.dns {
 		isDNS[pi] = true
@@ -635,6 +667,53 @@ func dnsPods(g *Graph) (string, []int32) {
 	return ns, out
 }
 
+// DNSPort returns the port the cluster DNS pods serve on for a protocol: the
+// targetPort of the kube-system/kube-dns Service's port of that protocol (the
+// one with port 53 first), a named targetPort resolved on the DNS pods'
+// containers with that name and protocol, or the Service port when targetPort
+// is unset; 53 when the Service or the port is not in the snapshot.
+func DNSPort(s *model.Snapshot, proto corev1.Protocol) int32 {
+	for _, svc := range s.Services {
+		if svc.Namespace != controlNamespace || svc.Name != "kube-dns" {
+			continue
+		}
+		var port *corev1.ServicePort
+		for i := range svc.Ports {
+			p := &svc.Ports[i]
+			pp := p.Protocol
+			if pp == "" {
+				pp = corev1.ProtocolTCP
+			}
+			if pp == proto && (port == nil || p.Port == 53) {
+				port = p
+			}
+		}
+		if port == nil {
+			return 53
+		}
+		switch t := port.TargetPort; {
+		case t.Type == intstr.String && t.StrVal != "":
+			ns, sel := DNSSelector(s)
+			for _, pod := range s.PodsIn(ns) {
+				if !labels.SelectorFromSet(sel).Matches(pod.Labels) {
+					continue
+				}
+				for _, cp := range pod.Ports {
+					if cp.Name == t.StrVal && cp.Protocol == proto {
+						return cp.Port
+					}
+				}
+			}
+			return 53
+		case t.Type == intstr.Int && t.IntVal > 0:
+			return t.IntVal
+		case port.Port > 0:
+			return port.Port
+		}
+	}
+	return 53
+}
+
 // DNSSelector returns the namespace and pod labels of the cluster DNS pods:
 // the selector of Service kube-system/kube-dns, or k8s-app=kube-dns.
 func DNSSelector(s *model.Snapshot) (string, map[string]string) {
@@ -676,7 +755,11 @@ func (a *auditor) emptyPolicies() {
 			}
 		}
 		memo[key] = &result{selected: selected, host: host, all: all}
-		if selected > 0 {
+		// An empty selector selects every pod the namespace will run (§2.6),
+		// so it is never a typo; in a namespace without active pods there is
+		// nothing to have mistyped against (a default deny laid down ahead of
+		// the workloads is good practice).
+		if selected > 0 || p.PodSelector.Empty() || len(all) == 0 {
 			continue
 		}
 		ev := []string{fmt.Sprintf("podSelector %s matches none of the %s of namespace %s that policies can select", selectorText(p.PodSelector), plural(len(all)-len(host), "pod"), p.Namespace())}
@@ -814,11 +897,44 @@ func (a *auditor) emptyPeers() {
 	}
 }
 
+// dnsWithoutIP reports whether every cluster DNS pod lacks an IP address
+// (the snapshot has only their workload's template).
+func (a *auditor) dnsWithoutIP() bool {
+	for _, d := range a.dns {
+		if !a.g.classes[a.g.podClass[d]].noIP {
+			return false
+		}
+	}
+	return true
+}
+
+// ipBlockMayAllowDNS reports whether an egress rule of a policy selecting the
+// pod has an ipBlock peer and admits the DNS port on UDP (§2.8, §2.9).
+func (a *auditor) ipBlockMayAllowDNS(p *model.Pod, port int32) bool {
+	for _, pol := range a.g.snap.PoliciesIn(p.Namespace) {
+		if !pol.HasType(networkingv1.PolicyTypeEgress) || !pol.PodSelector.Matches(p.Labels) {
+			continue
+		}
+		for _, r := range pol.Egress {
+			if !newPortSpec(r.Ports).numeric.Contains(corev1.ProtocolUDP, port) {
+				continue
+			}
+			for _, peer := range r.Peers {
+				if peer.IPBlock != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // dnsReach: NR016.
 func (a *auditor) dnsReach() {
 	if len(a.dns) == 0 || !a.g.enforced {
 		return // no DNS pods in the snapshot: nothing to check against
 	}
+	udp, tcp := DNSPort(a.g.snap, corev1.ProtocolUDP), DNSPort(a.g.snap, corev1.ProtocolTCP)
 	reaches := map[int32]bool{}
 	canResolve := func(c int32) bool {
 		if ok, seen := reaches[c]; seen {
@@ -827,10 +943,17 @@ func (a *auditor) dnsReach() {
 		src := Endpoint{pod: a.g.podIndex[a.g.classes[c].rep]}
 		ok := false
 		for _, d := range a.dns {
-			if a.g.CanReach(src, Endpoint{pod: d}, corev1.ProtocolUDP, 53) {
+			if a.g.CanReach(src, Endpoint{pod: d}, corev1.ProtocolUDP, udp) {
 				ok = true
 				break
 			}
+		}
+		if !ok && a.dnsWithoutIP() && a.ipBlockMayAllowDNS(a.g.classes[c].rep, udp) {
+			// §2.12: pods without an IP (expanded from a workload template) never
+			// match ipBlocks, but their real pods will have addresses that an
+			// egress ipBlock on the DNS port may well cover: the answer is
+			// unknown, and a finding would most likely be false.
+			ok = true
 		}
 		reaches[c] = ok
 		return ok
@@ -853,21 +976,21 @@ func (a *auditor) dnsReach() {
 		}
 		pod := a.g.pods[broken[0]]
 		dnsPod := a.g.pods[a.dns[0]]
-		v := evaluator.Evaluate(a.g.snap, a.g.opts, evaluator.PodEndpoint(pod), evaluator.PodEndpoint(dnsPod), evaluator.Query{Protocol: corev1.ProtocolUDP, Port: 53})
+		v := evaluator.Evaluate(a.g.snap, a.g.opts, evaluator.PodEndpoint(pod), evaluator.PodEndpoint(dnsPod), evaluator.Query{Protocol: corev1.ProtocolUDP, Port: udp})
 		var iso []string
 		for _, p := range v.Egress.Isolating {
 			iso = append(iso, p.ID())
 		}
 		ev := []string{fmt.Sprintf("isolated for egress by %s", strings.Join(iso, ", "))}
-		conn := pod.ID() + " → " + dnsPod.ID() + " UDP 53"
+		conn := fmt.Sprintf("%s → %s UDP %d", pod.ID(), dnsPod.ID(), udp)
 		switch {
 		case !v.Egress.Allowed:
 			ev = append(ev, fmt.Sprintf("%s: no egress rule allows it", conn))
 		case !v.Ingress.Allowed:
 			ev = append(ev, fmt.Sprintf("%s: egress allows it, but the DNS pods' ingress policies do not admit it", conn))
 		}
-		tcp := a.g.CanReach(Endpoint{pod: broken[0]}, Endpoint{pod: a.dns[0]}, corev1.ProtocolTCP, 53)
-		ev = append(ev, fmt.Sprintf("TCP 53 to the DNS pods: %s", map[bool]string{true: "allowed", false: "denied too"}[tcp]))
-		a.add(RuleNoDNS, "workload:"+w.id, fmt.Sprintf("%s: %s cannot reach the cluster DNS pods in %s on UDP 53, so name resolution fails.", w.id, countOf(len(broken), policed, "egress-isolated pod"), a.dnsNS), ev, w.res)
+		tcpOK := a.g.CanReach(Endpoint{pod: broken[0]}, Endpoint{pod: a.dns[0]}, corev1.ProtocolTCP, tcp)
+		ev = append(ev, fmt.Sprintf("TCP %d to the DNS pods: %s", tcp, map[bool]string{true: "allowed", false: "denied too"}[tcpOK]))
+		a.add(RuleNoDNS, "workload:"+w.id, fmt.Sprintf("%s: %s cannot reach the cluster DNS pods in %s on UDP %d, so name resolution fails.", w.id, countOf(len(broken), policed, "egress-isolated pod"), a.dnsNS, udp), ev, w.res)
 	}
 }

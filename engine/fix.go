@@ -23,8 +23,10 @@ type NamespaceFix struct {
 var FixClosable = []string{RuleNoPolicy, RuleNoDefaultDenyIn, RuleNoDefaultDenyEg, RuleOpenIngress, RuleOpenEgress}
 
 // FixPolicies returns, per namespace with a finding NR001, NR002 or NR003, the
-// policies that close it: a default deny for each missing direction, an egress
-// allowance for DNS to the cluster DNS pods (UDP and TCP 53) when egress is
+// policies that close it (none when a policy selecting every pod admits
+// everything: added policies cannot take that away): a default deny for each missing direction, an egress
+// allowance for DNS to the cluster DNS pods (UDP and TCP on DNSPort, 53 unless
+// the kube-dns Service says otherwise) when egress is
 // denied, and, in the DNS pods' own namespace, an ingress allowance for DNS
 // from every namespace when ingress is denied there. Sorted by namespace.
 func FixPolicies(s *model.Snapshot, a *Audit) []NamespaceFix {
@@ -48,16 +50,20 @@ func FixPolicies(s *model.Snapshot, a *Audit) []NamespaceFix {
 		case RuleNoPolicy:
 			need(ns, networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress)
 		case RuleNoDefaultDenyIn:
-			need(ns, networkingv1.PolicyTypeIngress)
+			if !hasSelectAll(s, ns, networkingv1.PolicyTypeIngress) {
+				need(ns, networkingv1.PolicyTypeIngress)
+			}
 		case RuleNoDefaultDenyEg:
-			need(ns, networkingv1.PolicyTypeEgress)
+			if !hasSelectAll(s, ns, networkingv1.PolicyTypeEgress) {
+				need(ns, networkingv1.PolicyTypeEgress)
+			}
 		}
 	}
 	dnsNS, dnsSel := DNSSelector(s)
 	dnsPorts := func() []networkingv1.NetworkPolicyPort {
 		var out []networkingv1.NetworkPolicyPort
 		for _, p := range []corev1.Protocol{corev1.ProtocolUDP, corev1.ProtocolTCP} {
-			proto, port := p, intstr.FromInt32(53)
+			proto, port := p, intstr.FromInt32(DNSPort(s, p))
 			out = append(out, networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port})
 		}
 		return out
@@ -104,6 +110,19 @@ func FixPolicies(s *model.Snapshot, a *Audit) []NamespaceFix {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
 	return out
+}
+
+// hasSelectAll reports whether a policy of the namespace selects every pod
+// for a direction. Then NR002/NR003 is there because such policies admit
+// everything, which no added policy can undo (policies are additive, §2.3):
+// the fix is to narrow or delete them, so no default deny is written.
+func hasSelectAll(s *model.Snapshot, ns string, dir networkingv1.PolicyType) bool {
+	for _, p := range s.PoliciesIn(ns) {
+		if p.PodSelector.Empty() && p.HasType(dir) {
+			return true
+		}
+	}
+	return false
 }
 
 func newPolicy(ns, name string, types []networkingv1.PolicyType, sel metav1.LabelSelector) networkingv1.NetworkPolicy {

@@ -11,9 +11,11 @@ import (
 )
 
 // TestIsolationMatchesEvaluator checks Matrix.Isolation at every level against
-// the evaluator's verdicts: a pod counts as isolated for egress when the
+// the evaluator's verdicts: a pod counts as restricted for egress when the
 // evaluator's egress side of a connection from it to an outside address is
-// policed and isolated, and likewise for ingress from that address.
+// policed and isolated, and the rules that allow it without naming peers do
+// not cover every port of every protocol; likewise for ingress from that
+// address.
 func TestIsolationMatchesEvaluator(t *testing.T) {
 	outside := evaluator.Endpoint{IP: netip.MustParseAddr("203.0.113.1")}
 	for seed := uint64(0); seed < 60; seed++ {
@@ -50,10 +52,10 @@ func TestIsolationMatchesEvaluator(t *testing.T) {
 					n.Pods++
 					pe := evaluator.PodEndpoint(p)
 					enforced := g.Enforced()
-					if eg := evaluator.Evaluate(r.Snapshot, opts, pe, outside, evaluator.Query{}).Egress; enforced && eg.Policed && eg.Isolated {
+					if eg := evaluator.Evaluate(r.Snapshot, opts, pe, outside, evaluator.Query{}).Egress; enforced && eg.Policed && eg.Isolated && !admitsAll(eg, true) {
 						n.Egress++
 					}
-					if in := evaluator.Evaluate(r.Snapshot, opts, outside, pe, evaluator.Query{}).Ingress; enforced && in.Policed && in.Isolated {
+					if in := evaluator.Evaluate(r.Snapshot, opts, outside, pe, evaluator.Query{}).Ingress; enforced && in.Policed && in.Isolated && !admitsAll(in, false) {
 						n.Ingress++
 					}
 				}
@@ -63,4 +65,22 @@ func TestIsolationMatchesEvaluator(t *testing.T) {
 			}
 		}
 	}
+}
+
+// admitsAll reports whether the allowing rules of a verdict side that have no
+// peers (they match every source or destination) together cover every port of
+// every protocol.
+func admitsAll(s evaluator.Side, egress bool) bool {
+	ports := evaluator.PortSet{}
+	for _, m := range s.Allowing {
+		r := m.Policy.Ingress
+		if egress {
+			r = m.Policy.Egress
+		}
+		if m.Peer >= 0 || len(r[m.Rule].Peers) > 0 {
+			continue
+		}
+		ports = ports.Union(newPortSpec(r[m.Rule].Ports).numeric)
+	}
+	return ports.Equal(evaluator.AllPorts(evaluator.Protocols...))
 }

@@ -145,9 +145,9 @@ type DrawEdge struct {
 
 // Colours of the pictures.
 const (
-	colourIsolated = "#c8e6c9" // every pod isolated for ingress
-	colourPartial  = "#ffe9a8" // some pods isolated for ingress
-	colourOpen     = "#f6c1c1" // no pod isolated for ingress
+	colourIsolated = "#c8e6c9" // every pod restricted for ingress
+	colourPartial  = "#ffe9a8" // some pods restricted for ingress
+	colourOpen     = "#f6c1c1" // no pod restricted for ingress
 	colourNetwork  = "#d6e4f5"
 	colourInbound  = "#c62828" // a network may connect in
 	colourOutbound = "#1f5fa8" // connections out to a network
@@ -229,9 +229,9 @@ func isolationLegend() []DrawNode {
 		text("in", "red edge: a network may connect in", colourInbound),
 		row("network", "external network (shape by type)", [2]string{"shape", "hexagon"}, [2]string{"style", "filled"}, [2]string{"fillcolor", colourNetwork}),
 		row("egress", "dashed: egress open for some pod", [2]string{"shape", "box"}, [2]string{"style", "rounded,dashed"}),
-		row("open", "no pod isolated for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Egress: 2})...),
-		row("partial", "some pods isolated for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Ingress: 1, Egress: 2})...),
-		row("isolated", "every pod isolated for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Ingress: 2, Egress: 2})...),
+		row("open", "no pod restricted for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Egress: 2})...),
+		row("partial", "some pods restricted for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Ingress: 1, Egress: 2})...),
+		row("isolated", "every pod restricted for ingress", isolationStyle(engine.NodeIsolation{Pods: 2, Ingress: 2, Egress: 2})...),
 	}
 }
 
@@ -263,7 +263,7 @@ func (d *GraphDoc) Drawing() *Drawing {
 		default:
 			dn.Label, dn.Cluster = n.Name, n.Namespace
 		}
-		dn.Tooltip = fmt.Sprintf("%s: %s, ingress isolated %d, egress isolated %d", n.ID, plural(n.Isolation.Pods, "pod"), n.Isolation.Ingress, n.Isolation.Egress)
+		dn.Tooltip = fmt.Sprintf("%s: %s, ingress restricted %d, egress restricted %d", n.ID, plural(n.Isolation.Pods, "pod"), n.Isolation.Ingress, n.Isolation.Egress)
 		if n.Focused {
 			dn.Attrs = append(dn.Attrs, [2]string{"penwidth", "3"})
 		}

@@ -51,6 +51,8 @@ func Percent(part, whole int64) string {
 }
 
 // NamespaceIsolation is one namespace's row of the isolation table.
+// IngressPods and EgressPods count the pods restricted in that direction
+// (engine.Matrix.Isolation: isolated, and no allow-all rule).
 type NamespaceIsolation struct {
 	Name                    string
 	Pods, Policies          int

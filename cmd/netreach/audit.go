@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,16 +98,14 @@ connection allowed today that they would cut.`,
 	cmd.Flags().StringVar(&baseline, "baseline", "", "a previous `audit -o json`: only findings not in it count for --fail-on")
 	cmd.Flags().StringVar(&fixDir, "fix-dir", "", "write default-deny remediation policies here (one file per namespace) and report what they would cut")
 	cmd.Flags().BoolVar(&force, "force", false, "with --fix-dir: overwrite files of the same names")
-	cmd.Flags().StringVar(&maxReach, "max-reach", "50%", "large blast radius: a workload from which more than this share of the pods is reachable")
+	cmd.Flags().StringVar(&maxReach, "max-reach", "50%", "large blast radius: a workload from which more than this percentage of the pods is reachable (\"50%\" or \"50\"; a bare number is a percentage)")
 	return cmd
 }
 
-// parsePercent parses --max-reach: "50%", "50" or "0.5".
+// parsePercent parses --max-reach, a percentage: "50%" or "50" (a bare number
+// is a percentage too, so "1" is 1%, never 100%). It returns a fraction.
 func parsePercent(s string) (float64, error) {
 	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err == nil && !strings.HasSuffix(s, "%") && v > 0 && v <= 1 {
-		return v, nil // a fraction
-	}
 	if err != nil || v <= 0 || v > 100 {
 		return 0, fmt.Errorf("invalid --max-reach %q: give a percentage above 0 and at most 100, such as 50%%", s)
 	}
@@ -133,7 +132,12 @@ func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audi
 	}
 	after := before
 	if len(files) > 0 {
-		if after, err = g.compileWith(s, paths); err != nil {
+		// The second load repeats the first one's warnings and notes (and, when
+		// the fix directory lies inside an input directory, paths is nil and
+		// the load would not know it is a second one): it runs with stderr
+		// discarded. Errors are still returned.
+		quiet := &streams{in: s.in, out: s.out, err: io.Discard, plugin: s.plugin}
+		if after, err = g.compileWith(quiet, paths); err != nil {
 			return nil, err
 		}
 	}
@@ -182,10 +186,22 @@ func (g *globalOptions) readsPath(file string) bool {
 // colorOK reports whether text output may be coloured: stdout is a terminal
 // and NO_COLOR is unset (DESIGN.md §4).
 func colorOK(s *streams) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	return colorAllowed(os.LookupEnv, isTerminal(s.out))
+}
+
+// colorAllowed is the colour decision with its inputs given: the environment
+// lookup and whether the output is a terminal. NO_COLOR set to anything, even
+// empty, turns colour off.
+func colorAllowed(lookupEnv func(string) (string, bool), terminal bool) bool {
+	if _, set := lookupEnv("NO_COLOR"); set {
 		return false
 	}
-	f, ok := s.out.(*os.File)
+	return terminal
+}
+
+// isTerminal reports whether a writer is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}

@@ -102,7 +102,7 @@ func TestGraphSVGAndPNG(t *testing.T) {
 			t.Errorf("the SVG has no element titled %q", title)
 		}
 	}
-	for _, text := range []string{"frontend", "Deployment", "postgres", "shop", "external networks", "internet", "legend", "every pod isolated for ingress", "TCP 5432"} {
+	for _, text := range []string{"frontend", "Deployment", "postgres", "shop", "external networks", "internet", "legend", "every pod restricted for ingress", "TCP 5432"} {
 		if !contains(doc.texts, text) {
 			t.Errorf("the SVG shows no text %q", text)
 		}
