@@ -89,6 +89,9 @@ type SARIFResult struct {
 	Message             SARIFText         `json:"message"`
 	Locations           []SARIFLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// BaselineState is "new" or "unchanged" when the audit was compared
+	// with a --baseline, and absent otherwise.
+	BaselineState string `json:"baselineState,omitempty"`
 }
 
 // SARIFLocation places a result: in a file when the object came from one, and
@@ -166,6 +169,12 @@ func NewSARIF(d *AuditDoc) *SARIFLog {
 		}
 		res := SARIFResult{RuleID: f.ID, RuleIndex: index[f.ID], Level: sarifLevel(sev), Message: SARIFText{Text: text},
 			PartialFingerprints: map[string]string{"netreachFinding/v1": f.ID + ":" + f.Key}}
+		if d.Baseline != "" {
+			res.BaselineState = "new"
+			if f.InBaseline {
+				res.BaselineState = "unchanged"
+			}
+		}
 		for _, r := range f.Resources {
 			loc := SARIFLocation{LogicalLocations: []SARIFLogical{{Name: r.Name, FullyQualifiedName: r.Kind + "/" + r.ID, Kind: "object"}}}
 			if uri := sarifURI(r.File, d.Demo); uri != "" {

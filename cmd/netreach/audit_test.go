@@ -205,6 +205,26 @@ func TestAuditBaselineAndGate(t *testing.T) {
 			t.Errorf("%s %s: inBaseline %v", f.ID, f.Key, f.InBaseline)
 		}
 	}
+	// SARIF says the same per result: the dropped finding is new, the others
+	// unchanged; without a baseline no result has a state.
+	sarif := runCLI(t, "", "audit", "--baseline", base, "-o", "sarif")
+	var log export.SARIFLog
+	if err := json.Unmarshal([]byte(sarif.stdout), &log); err != nil {
+		t.Fatalf("sarif: %v\n%s", err, sarif.stderr)
+	}
+	states := map[string]int{}
+	for _, r := range log.Runs[0].Results {
+		states[r.BaselineState]++
+		if key := first["id"].(string) + ":" + first["key"].(string); (r.PartialFingerprints["netreachFinding/v1"] == key) != (r.BaselineState == "new") {
+			t.Errorf("%s: baselineState %q", r.PartialFingerprints["netreachFinding/v1"], r.BaselineState)
+		}
+	}
+	if states["new"] != 1 || states["unchanged"] != len(log.Runs[0].Results)-1 {
+		t.Errorf("baseline states %v", states)
+	}
+	if plain := runCLI(t, "", "audit", "-o", "sarif"); strings.Contains(plain.stdout, "baselineState") {
+		t.Errorf("a SARIF log without --baseline has baseline states")
+	}
 	// The demo has no critical finding; none never fails.
 	auditJSON(t, 0, "--fail-on", "critical")
 	auditJSON(t, 0, "--fail-on", "none")
