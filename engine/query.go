@@ -142,7 +142,14 @@ func (g *Graph) fromOwnNode(src Endpoint, dst *model.Pod) bool {
 		s := g.pods[src.pod]
 		return s.HostNetwork && s.NodeName == dst.NodeName
 	}
-	return slices.Contains(g.ownNodeAddrs(dst), src.ip)
+	// As ownNodeAddrs, without building the list: this is on the can-reach path.
+	if dst.HostIP == src.ip {
+		return true
+	}
+	if n := g.snap.Node(dst.NodeName); n != nil {
+		return slices.Contains(n.IPs(), src.ip)
+	}
+	return false
 }
 
 // ownNodeAddrs returns the addresses of a pod's node, from which traffic to the
