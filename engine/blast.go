@@ -149,10 +149,6 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 		w.predGroups, w.podPreds, w.groupMembers = map[int32][]int32{}, map[int32][]int32{}, map[int32][]int32{}
 	}
 	w.filter = hopFilter(opts)
-	if g.enforced {
-		g.buildInverse()
-		w.psDone = make([]bool, len(g.peerSets))
-	}
 	return w
 }
 
@@ -241,6 +237,9 @@ func (w *walk) expand(hop int32) {
 				// What a peer set's rules admit does not depend on the source:
 				// each set is expanded once per walk.
 				w.groupDone[key] = true
+				if w.psDone == nil {
+					w.psDone = make([]bool, len(g.peerSets))
+				}
 				expand := func(ps int32) {
 					if w.psDone[ps] {
 						return
@@ -403,12 +402,18 @@ func (w *walk) rowKeyOf(cs int32) rowKey {
 	if !g.enforced {
 		return rowKey{open: true}
 	}
-	g.buildInverse()
-	key := rowKey{open: cl.hostNetwork || !cl.isolatedEg, n: len(cl.egRules), members: g.membershipHash(cs)}
-	if !key.open && key.n > 0 {
-		key.rules = &cl.egRules[0]
+	if !cl.hostNetwork && cl.isolatedEg {
+		// Isolated egress is expanded per rule (isolatedRows): only the list
+		// matters, and the inverse index is not needed.
+		key := rowKey{n: len(cl.egRules)}
+		if key.n > 0 {
+			key.rules = &cl.egRules[0]
+		}
+		return key
 	}
-	return key
+	// Open egress reaches what admits cs: its memberships in ingress peer sets.
+	g.buildInverse()
+	return rowKey{open: true, members: g.membershipHash(cs)}
 }
 
 // list is the part of a row key that names the egress rule list.
