@@ -65,13 +65,13 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	// open anyway.
 	own := make([][]int, len(g.pods))
 	for pi, c := range g.podClass {
-		if c >= 0 && (len(ingress[c]) == 0 || &ingress[c][0] != &x.allRuns[0]) {
+		if c >= 0 && !x.isAll(ingress[c]) {
 			own[pi] = x.ownPieces(g.pods[pi])
 		}
 	}
 	var out []Exposure
 	for i, n := range catalog {
-		if len(names) > 0 && !contains(names, n.Name) {
+		if len(names) > 0 && !slices.Contains(names, n.Name) {
 			continue
 		}
 		set := effective[i].Ranges()
@@ -128,15 +128,6 @@ func (g *Graph) workloads() (podWorkload []int32, ids []string) {
 		}
 	})
 	return g.podWorkload, g.workloadIDs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // mostSpecific gives each network the addresses for which it holds the longest
@@ -251,7 +242,7 @@ func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, runsOf
 					lists = append(lists, classRuns)
 				}
 				classHas = len(classRuns) > 0 && len(summarize(classRuns, nil).ranges) > 0
-				classAll = len(classRuns) > 0 && &classRuns[0] == &x.allRuns[0]
+				classAll = x.isAll(classRuns)
 			}
 			has := classHas
 			if own != nil && !classAll {

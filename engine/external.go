@@ -142,6 +142,9 @@ func (x *external) all() []run {
 	return x.allRuns
 }
 
+// isAll reports whether runs are the shared every-piece-every-port answer.
+func (x *external) isAll(runs []run) bool { return len(runs) > 0 && &runs[0] == &x.allRuns[0] }
+
 // ruleRuns computes what a rule list allows with each piece: the union, over
 // the rules whose peers match the piece (an empty from/to, §2.5, or an ipBlock,
 // §2.8), of portsOf(rule). Named ports never match an address (§2.9), so for
