@@ -429,3 +429,18 @@ func TestDNSOnTargetPort(t *testing.T) {
 		t.Errorf("fix DNS egress ports %v, want %v", ports, want)
 	}
 }
+
+func TestFixOutcome(t *testing.T) {
+	f := func(rule, key string) Finding { return Finding{RuleID: rule, Key: key} }
+	before := &Audit{Findings: []Finding{f(RuleNoPolicy, "namespace:a"), f(RuleOpenIngress, "workload:a/Deployment/x"), f(RuleNoPolicy, "namespace:b")}}
+	after := &Audit{Findings: []Finding{f(RuleNoPolicy, "namespace:b"), f(RuleOpenIngress, "workload:c/Deployment/y")}}
+	closed, remaining := FixOutcome(before, after)
+	wantClosed := []FindingKey{{RuleNoPolicy, "namespace:a"}, {RuleOpenIngress, "workload:a/Deployment/x"}}
+	wantRemaining := []FindingKey{{RuleNoPolicy, "namespace:b"}, {RuleOpenIngress, "workload:c/Deployment/y"}}
+	if diff := cmp.Diff(wantClosed, closed); diff != "" {
+		t.Errorf("closed (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRemaining, remaining); diff != "" {
+		t.Errorf("remaining (-want +got):\n%s", diff)
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +22,29 @@ type NamespaceFix struct {
 
 // FixClosable are the rules a namespace default deny closes.
 var FixClosable = []string{RuleNoPolicy, RuleNoDefaultDenyIn, RuleNoDefaultDenyEg, RuleOpenIngress, RuleOpenEgress}
+
+// FindingKey identifies a finding across audits: its rule and key.
+type FindingKey struct{ RuleID, Key string }
+
+// FixOutcome compares the audit before the remediation manifests with the
+// audit after them: of the findings of the FixClosable rules, those the fix
+// closes and those still present.
+func FixOutcome(before, after *Audit) (closed, remaining []FindingKey) {
+	still := map[FindingKey]bool{}
+	for _, f := range after.Findings {
+		if slices.Contains(FixClosable, f.RuleID) {
+			k := FindingKey{f.RuleID, f.Key}
+			still[k] = true
+			remaining = append(remaining, k)
+		}
+	}
+	for _, f := range before.Findings {
+		if k := (FindingKey{f.RuleID, f.Key}); slices.Contains(FixClosable, f.RuleID) && !still[k] {
+			closed = append(closed, k)
+		}
+	}
+	return closed, remaining
+}
 
 // FixPolicies returns, per namespace with a finding NR001, NR002 or NR003, the
 // policies that close it (none when a policy selecting every pod admits

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -142,17 +141,12 @@ func (g *globalOptions) fix(s *streams, before *engine.Graph, audit *engine.Audi
 		}
 	}
 	again := after.Audit(after.Snapshot().Catalog(), engine.AuditOptions{MaxReach: reach})
-	still := map[[2]string]bool{}
-	for _, f := range again.Findings {
-		if slices.Contains(engine.FixClosable, f.RuleID) {
-			still[[2]string{f.RuleID, f.Key}] = true
-			doc.Remaining = append(doc.Remaining, export.FindingRef{ID: f.RuleID, Key: f.Key})
-		}
+	closed, remaining := engine.FixOutcome(audit, again)
+	for _, k := range closed {
+		doc.Closed = append(doc.Closed, export.FindingRef{ID: k.RuleID, Key: k.Key})
 	}
-	for _, f := range audit.Findings {
-		if slices.Contains(engine.FixClosable, f.RuleID) && !still[[2]string{f.RuleID, f.Key}] {
-			doc.Closed = append(doc.Closed, export.FindingRef{ID: f.RuleID, Key: f.Key})
-		}
+	for _, k := range remaining {
+		doc.Remaining = append(doc.Remaining, export.FindingRef{ID: k.RuleID, Key: k.Key})
 	}
 	cut, err := engine.CutConnections(before, after)
 	if err != nil {
