@@ -118,7 +118,6 @@ type walk struct {
 	pos, predSeq        []int32             // per class: position in its layer; pred's position
 	openDone            bool                // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
-	groupDone           map[rowKey]bool
 	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
 	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
 	paths               bool
@@ -127,6 +126,7 @@ type walk struct {
 	groups              []edgeGroup       // the groups of sources edges start from
 	groupMembers        map[int32][]int32 // group → its member classes, found when asked
 	psDone              []bool            // ingress peer sets whose admissions were expanded
+	lazyDone, blockDone []bool            // lazy terms and blocks found holding an open-egress source
 	curGroup            int32
 }
 
@@ -140,7 +140,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	n := len(g.classes)
 	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n),
 		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
-		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{}, groupDone: map[rowKey]bool{},
+		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
 	for i := range w.hop {
 		w.hop[i], w.wholeHop[i] = -1, -1
@@ -209,11 +209,11 @@ func (w *walk) expand(hop int32) {
 	for i, cs := range frontier {
 		w.pos[cs] = int32(i + 1)
 	}
+	var openSrcs []int32
 	for _, cs := range frontier {
 		w.seq = w.pos[cs]
-		key := w.rowKeyOf(cs)
-		list := key.list()
-		if !g.enforced || key.open {
+		if w.openEgress(cs) {
+			openSrcs = append(openSrcs, cs)
 			if !w.openDone {
 				// §2.1: open egress reaches every class whose ingress is open
 				// (§2.13: every class when policies are not enforced).
@@ -221,7 +221,7 @@ func (w *walk) expand(hop int32) {
 				w.group(edgeGroup{kind: groupOpen, hop: hop})
 				if ports := w.filter(all); !ports.Empty() {
 					if g.enforced {
-						g.buildInverse()
+						g.buildAdmit()
 						for _, cd := range g.openIn {
 							w.visitClass(cs, cd, hop, ports)
 						}
@@ -232,43 +232,12 @@ func (w *walk) expand(hop int32) {
 					}
 				}
 			}
-			if g.enforced && !w.groupDone[key] {
-				// Isolated destinations whose ingress rules admit cs (§2.3, §2.4).
-				// What a peer set's rules admit does not depend on the source:
-				// each set is expanded once per walk.
-				w.groupDone[key] = true
-				if w.psDone == nil {
-					w.psDone = make([]bool, len(g.peerSets))
-				}
-				expand := func(ps int32) {
-					if w.psDone[ps] {
-						return
-					}
-					w.psDone[ps] = true
-					w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
-					for _, r := range g.admitRules[ps] {
-						cd := r.class
-						if h := w.wholeHop[cd]; h >= 0 && h < hop {
-							continue
-						}
-						if ports := w.filter(g.portSpecs[r.spec].portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
-							w.visitClass(cs, cd, hop, ports)
-						}
-					}
-				}
-				for _, ps := range g.allSets {
-					expand(ps)
-				}
-				for _, ps := range g.memberOf[cs] {
-					expand(ps)
-				}
-			}
 		} else {
 			src := &g.classes[cs]
-			if !w.listOpenDone[list] {
+			if len(src.egRules) > 0 && !w.listOpenDone[tableKey{rules: &src.egRules[0], n: len(src.egRules)}] {
 				// Destinations with open ingress: the egress rules alone decide,
 				// whoever the source is, so each rule is expanded once per walk.
-				w.listOpenDone[list] = true
+				w.listOpenDone[tableKey{rules: &src.egRules[0], n: len(src.egRules)}] = true
 				for _, r := range src.egRules {
 					if w.ruleDone[r] {
 						continue
@@ -276,7 +245,7 @@ func (w *walk) expand(hop int32) {
 					w.ruleDone[r] = true
 					w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
 					spec := &g.portSpecs[r.ports]
-					g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+					visit := func(cd int32) {
 						dst := &g.classes[cd]
 						if dst.isolatedIn && !dst.hostNetwork {
 							return
@@ -287,7 +256,18 @@ func (w *walk) expand(hop int32) {
 						if ports := w.filter(spec.portsFor(dst.namedPorts)); !ports.Empty() {
 							w.visitClass(cs, cd, hop, ports)
 						}
-					})
+					}
+					if g.buildAdmit(); int(g.peerSetSize(r.peers)) > 4*len(g.openIn) {
+						// Most of the cluster: test the few open classes instead.
+						t := g.termIdx()
+						for _, cd := range g.openIn {
+							if g.holds(t, &g.peerSets[r.peers], cd) {
+								visit(cd)
+							}
+						}
+					} else {
+						g.eachPeerClass(&g.peerSets[r.peers], visit)
+					}
 				}
 			}
 		}
@@ -301,6 +281,9 @@ func (w *walk) expand(hop int32) {
 		}
 	}
 	if g.enforced {
+		if len(openSrcs) > 0 {
+			w.openAdmissions(openSrcs, hop)
+		}
 		w.isolatedRows(frontier, hop)
 	}
 	slices.Sort(w.layers[hop])
@@ -333,95 +316,179 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 		}
 	}
 	for _, r := range rules {
-		srcs := sources[r]
-		spec := &g.portSpecs[r.ports]
-		// first[ps] is the first source (in frontier order) in ingress peer
-		// set ps, or -1; groups[ps] the path group of (r, ps).
-		first := map[int32]int32{}
-		groups := map[int32]int32{}
-		left := false
-		g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
-			dst := &g.classes[cd]
-			if !dst.isolatedIn || dst.hostNetwork {
-				return
+		if int(g.peerSetSize(r.peers)) > reverseMinPeers {
+			w.ruleFromAdmitters(r, sources[r], hop)
+		} else {
+			w.ruleToPeers(r, sources[r], hop)
+		}
+	}
+}
+
+// reverseMinPeers is the peer count above which an egress rule is expanded
+// from the ingress side (a variable so that tests can drive both ways).
+var reverseMinPeers = 4096
+
+// admit reaches cd at hop from src through egress rule r and an ingress rule
+// of cd naming peer set ps that allows the ports in (already filtered), on
+// the ports both rules allow (§2.4).
+func (w *walk) admit(r ruleRef, ps int32, in evaluator.PortSet, src, cd, hop int32, groups map[int32]int32) {
+	g := w.g
+	ports := g.portSpecs[r.ports].portsFor(g.classes[cd].namedPorts).Intersect(in)
+	if ports.Empty() {
+		return
+	}
+	if w.paths {
+		gid, ok := groups[ps]
+		if !ok {
+			w.group(edgeGroup{kind: groupRuleIn, hop: hop, rule: r, ps: ps})
+			gid = w.curGroup
+			groups[ps] = gid
+		}
+		w.curGroup = gid
+	}
+	w.seq = w.pos[src]
+	w.visitClass(src, cd, hop, ports)
+}
+
+// settled reports whether an edge into cd at hop allowing at most the ports
+// in would change nothing: cd is already reached at this hop on all of them.
+// Paths need every edge, so nothing is settled when they are wanted.
+func (w *walk) settled(cd, hop int32, in evaluator.PortSet) bool {
+	return !w.paths && w.wholeHop[cd] == hop && w.wholePorts[cd].Covers(in)
+}
+
+// ruleToPeers expands egress rule r from the frontier sources srcs that have
+// it towards the isolated destinations among its peers: a destination is
+// reached when one of its ingress rules names a peer set holding one of srcs.
+func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
+	g := w.g
+	t := g.termIdx()
+	// first[ps] is the first source (in frontier order) in ingress peer set
+	// ps, or -1; groups[ps] the path group of (r, ps).
+	first := map[int32]int32{}
+	groups := map[int32]int32{}
+	left := false
+	g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+		dst := &g.classes[cd]
+		if !dst.isolatedIn || dst.hostNetwork {
+			return
+		}
+		if h := w.wholeHop[cd]; h >= 0 && h < hop {
+			return
+		}
+		if w.wholeHop[cd] < 0 {
+			left = true
+		}
+		for _, q := range dst.inRules {
+			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
+			if in.Empty() || w.settled(cd, hop, in) {
+				continue
 			}
-			if h := w.wholeHop[cd]; h >= 0 && h < hop {
-				return
-			}
-			if w.wholeHop[cd] < 0 {
-				left = true
-			}
-			eg := w.filter(spec.portsFor(dst.namedPorts))
-			if eg.Empty() {
-				return
-			}
-			for _, q := range dst.inRules {
-				src, ok := first[q.peers]
-				if !ok {
-					src = -1
-					for _, cs := range srcs {
-						if g.inPeerSet(&g.peerSets[q.peers], cs) {
-							src = cs
-							break
-						}
+			src, ok := first[q.peers]
+			if !ok {
+				src = -1
+				for _, cs := range srcs {
+					if g.holds(t, &g.peerSets[q.peers], cs) {
+						src = cs
+						break
 					}
-					first[q.peers] = src
 				}
-				if src < 0 {
-					continue
-				}
-				ports := eg.Intersect(g.portSpecs[q.ports].portsFor(dst.namedPorts))
-				if ports.Empty() {
-					continue
-				}
-				if w.paths {
-					gid, ok := groups[q.peers]
-					if !ok {
-						w.group(edgeGroup{kind: groupRuleIn, hop: hop, rule: r, ps: q.peers})
-						gid = w.curGroup
-						groups[q.peers] = gid
-					}
-					w.curGroup = gid
-				}
-				w.seq = w.pos[src]
-				w.visitClass(src, cd, hop, ports)
+				first[q.peers] = src
+			}
+			if src >= 0 {
+				w.admit(r, q.peers, in, src, cd, hop, groups)
+			}
+		}
+	})
+	if !left {
+		// Sources of later hops find nothing new through this rule.
+		w.exhausted[r] = hop
+	}
+}
+
+// ruleFromAdmitters expands egress rule r from the ingress side: the peer sets
+// holding one of srcs, then the isolated classes those sets admit, kept when
+// the rule's peers include them. For a rule naming most of the cluster (an
+// ipBlock over the pod network) this costs what the sources' admitters hold
+// rather than every class of the cluster.
+func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
+	g := w.g
+	t := g.termIdx()
+	peers := &g.peerSets[r.peers]
+	first := map[int32]int32{}
+	var order []int32
+	for _, cs := range srcs {
+		g.setsHolding(cs, func(ps int32) {
+			if _, ok := first[ps]; !ok {
+				first[ps] = cs
+				order = append(order, ps)
 			}
 		})
-		if !left {
-			// Sources of later hops find nothing new through this rule.
-			w.exhausted[r] = hop
+	}
+	slices.Sort(order)
+	groups := map[int32]int32{}
+	for _, ps := range order {
+		for _, a := range g.admitRules[ps] {
+			cd := a.class
+			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+				continue
+			}
+			in := w.filter(g.portSpecs[a.spec].portsFor(g.classes[cd].namedPorts))
+			if in.Empty() || w.settled(cd, hop, in) || !g.holds(t, peers, cd) {
+				continue
+			}
+			w.admit(r, ps, in, first[ps], cd, hop, groups)
 		}
 	}
 }
 
-// rowKeyOf is the key of the sources that reach the same destinations with the
-// same ports as cs.
-func (w *walk) rowKeyOf(cs int32) rowKey {
+// openEgress reports whether class cs has open egress: every destination
+// whose ingress admits it is reached (§2.1, §2.13).
+func (w *walk) openEgress(cs int32) bool {
+	cl := &w.g.classes[cs]
+	return !w.g.enforced || cl.hostNetwork || !cl.isolatedEg
+}
+
+// openAdmissions reaches the isolated destinations whose ingress rules admit
+// one of the frontier's sources with open egress (§2.3, §2.4). What a peer
+// set's rules admit does not depend on the source, so each set is expanded
+// once per walk, from the first of its sources in frontier order.
+func (w *walk) openAdmissions(sources []int32, hop int32) {
 	g := w.g
-	cl := &g.classes[cs]
-	if !g.enforced {
-		return rowKey{open: true}
+	if w.psDone == nil {
+		w.psDone = make([]bool, len(g.peerSets))
+		w.lazyDone = make([]bool, len(g.lazyTerms))
+		w.blockDone = make([]bool, len(g.blocks))
 	}
-	if !cl.hostNetwork && cl.isolatedEg {
-		// Isolated egress is expanded per rule (isolatedRows): only the list
-		// matters, and the inverse index is not needed.
-		key := rowKey{n: len(cl.egRules)}
-		if key.n > 0 {
-			key.rules = &cl.egRules[0]
+	from := map[int32]int32{}
+	var order []int32
+	g.admittingSets(sources, w.lazyDone, w.blockDone, func(ps, cs int32) {
+		if w.psDone[ps] {
+			return
 		}
-		return key
+		if prev, ok := from[ps]; !ok {
+			order = append(order, ps)
+			from[ps] = cs
+		} else if w.pos[cs] < w.pos[prev] {
+			from[ps] = cs
+		}
+	})
+	slices.Sort(order)
+	for _, ps := range order {
+		w.psDone[ps] = true
+		cs := from[ps]
+		w.seq = w.pos[cs]
+		w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
+		for _, r := range g.admitRules[ps] {
+			cd := r.class
+			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+				continue
+			}
+			if ports := w.filter(g.portSpecs[r.spec].portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
+				w.visitClass(cs, cd, hop, ports)
+			}
+		}
 	}
-	// Open egress reaches what admits cs: its memberships in ingress peer sets.
-	g.buildInverse()
-	return rowKey{open: true, members: g.membershipHash(cs)}
-}
-
-// list is the part of a row key that names the egress rule list.
-func (k rowKey) list() tableKey {
-	if k.open {
-		return tableKey{n: -1}
-	}
-	return tableKey{rules: k.rules, n: k.n}
 }
 
 // edgeGroup is a group of sources at hop-1 that share the edges made while
@@ -460,18 +527,17 @@ func (w *walk) members(gid int32) []int32 {
 	e := w.groups[gid]
 	var out []int32
 	for _, c := range w.layers[e.hop-1] {
-		key := w.rowKeyOf(c)
+		open := w.openEgress(c)
 		var in bool
 		switch e.kind {
 		case groupOpen:
-			in = key.open
+			in = open
 		case groupPeerSet:
-			_, member := slices.BinarySearch(g.memberOf[c], e.ps)
-			in = key.open && (member || slices.Contains(g.allSets, e.ps))
+			in = open && g.inPeerSet(&g.peerSets[e.ps], c)
 		case groupRule:
-			in = !key.open && slices.Contains(g.classes[c].egRules, e.rule)
+			in = !open && slices.Contains(g.classes[c].egRules, e.rule)
 		case groupRuleIn:
-			in = !key.open && slices.Contains(g.classes[c].egRules, e.rule) && g.inPeerSet(&g.peerSets[e.ps], c)
+			in = !open && slices.Contains(g.classes[c].egRules, e.rule) && g.inPeerSet(&g.peerSets[e.ps], c)
 		}
 		if in {
 			out = append(out, c)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -17,7 +18,33 @@ import (
 // TestBlastRadiusEqualsNaiveClosure compares the class-level walk with a
 // breadth-first search over pods using pair queries, on generated snapshots.
 func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
-	for seed := uint64(0); seed < 120; seed++ {
+	checkBlastClosure(t, 0, 120)
+}
+
+// TestBlastRadiusInEveryRepresentation repeats the closure check with every
+// selector peer kept lazy and every member list stored as a bitmap, so that
+// the walk meets lazy terms and bitmaps among the sets that admit its sources.
+func TestBlastRadiusInEveryRepresentation(t *testing.T) {
+	defer func(l, b int) { lazyNamespaces, bitmapMinUniverse = l, b }(lazyNamespaces, bitmapMinUniverse)
+	lazyNamespaces, bitmapMinUniverse = 0, 0
+	checkBlastClosure(t, 2000, 2080)
+}
+
+// TestBlastRadiusFromAdmitters repeats the closure and path checks with every
+// egress rule expanded from the ingress side, the way a rule naming most of a
+// large cluster is.
+func TestBlastRadiusFromAdmitters(t *testing.T) {
+	defer func(n, l int) { reverseMinPeers, lazyNamespaces = n, l }(reverseMinPeers, lazyNamespaces)
+	reverseMinPeers = -1
+	checkBlastClosure(t, 3000, 3100)
+	checkBlastPaths(t, 3000, 3060)
+	lazyNamespaces = 0
+	checkBlastClosure(t, 4000, 4060)
+}
+
+func checkBlastClosure(t *testing.T, from, to uint64) {
+	t.Helper()
+	for seed := from; seed < to; seed++ {
 		r, g := compiled(t, seed)
 		active := activePods(r.Snapshot)
 		if len(active) == 0 {
@@ -66,6 +93,37 @@ func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("seed %d port %d from %s (-naive +walk):\n%s\n%s", seed, port, src.ID(), diff, r.Manifests)
+			}
+			// The ports of each reached workload: what the pods of the previous
+			// hop may use towards its pods.
+			wantPorts, gotPorts := map[string]string{}, map[string]string{}
+			for _, hop := range b.Hops {
+				for _, w := range hop {
+					var ports evaluator.PortSet
+					for _, id := range w.Pods {
+						for p, d := range dist {
+							q := podByID(r.Snapshot, id)
+							if d != dist[q]-1 {
+								continue
+							}
+							ep, _ := g.PodEndpoint(p)
+							eq, _ := g.PodEndpoint(q)
+							got := g.AllowedPorts(ep, eq)
+							if port != 0 {
+								if !got.Contains("TCP", port) {
+									continue
+								}
+								got = evaluator.SinglePort("TCP", port, port)
+							}
+							ports = ports.Union(got)
+						}
+					}
+					wantPorts[fmt.Sprint(w.Workload, "@", len(w.Path))] = ports.String()
+					gotPorts[fmt.Sprint(w.Workload, "@", len(w.Path))] = w.Ports.String()
+				}
+			}
+			if diff := cmp.Diff(wantPorts, gotPorts); diff != "" {
+				t.Fatalf("seed %d port %d from %s: ports (-naive +walk):\n%s\n%s", seed, port, src.ID(), diff, r.Manifests)
 			}
 			if b.ReachedPods != len(want) {
 				t.Fatalf("seed %d: ReachedPods %d, want %d", seed, b.ReachedPods, len(want))
@@ -140,7 +198,12 @@ metadata: {name: x}
 // ports) against a pod-level search built from pair queries, with and without
 // a hop limit and a port filter.
 func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
-	for seed := uint64(0); seed < 80; seed++ {
+	checkBlastPaths(t, 0, 80)
+}
+
+func checkBlastPaths(t *testing.T, from, to uint64) {
+	t.Helper()
+	for seed := from; seed < to; seed++ {
 		r, g := compiled(t, seed)
 		active := activePods(r.Snapshot)
 		if len(active) == 0 {
@@ -323,4 +386,13 @@ func activePods(s *model.Snapshot) []*model.Pod {
 		}
 	}
 	return out
+}
+
+func podByID(s *model.Snapshot, id string) *model.Pod {
+	for _, p := range s.Pods {
+		if p.ID() == id {
+			return p
+		}
+	}
+	return nil
 }

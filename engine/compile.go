@@ -37,12 +37,26 @@ type Graph struct {
 	peerSets  []peerSet
 	portSpecs []portSpec
 
+	// blocks and lazyTerms are the distinct ipBlock peers and lazy selector
+	// peers of every rule, which peer sets refer to by index (peerSet.blockIDs,
+	// peerSet.lazyIDs) so that indexes can work per peer rather than per list.
+	blocks    []*model.IPBlock
+	lazyTerms []lazyTerm
+	// lazyCache holds the member classes of the lazy terms walked so far.
+	lazyMu    sync.Mutex
+	lazyCache map[int32][]int32
+
 	// atoms cut the address space at every ipBlock boundary of the snapshot, so
 	// that all addresses of one atom match exactly the same ipBlocks.
 	atoms atomTable
 
+	// The peer-term index of blast radius, built on first use (blastindex.go).
+	termOnce sync.Once
+	terms    *termIndex
+
 	// The inverse index, built on first use by whole-cluster queries.
 	inverseOnce sync.Once
+	admitOnce   sync.Once
 	openIn      []int32   // classes whose ingress is open
 	admittedVia [][]int32 // peer set → isolated classes with an ingress rule naming it
 	memberOf    [][]int32 // class → peer sets (used by some ingress rule) containing it
@@ -151,6 +165,8 @@ type compiler struct {
 	nsIDs           map[string]int32
 	// nsBitsCache holds the namespace bitmaps of lazy peer terms, per selector.
 	nsBitsCache map[string]nsBits
+	// blockIDs and lazyIDs intern the distinct ipBlock and lazy selector peers.
+	blockIDs, lazyIDs map[string]int32
 }
 
 // collectSelectorInputs finds what class keys must distinguish: the label keys
@@ -599,6 +615,7 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 				// Pods in the block are found when asked (inPeerSet, eachPeerClass):
 				// materialising them would copy most classes into every such set.
 				ps.blocks = append(ps.blocks, peer.IPBlock)
+				ps.blockIDs = append(ps.blockIDs, c.blockID(peer.IPBlock))
 				continue
 			}
 			// §2.6: podSelector alone → the policy's namespace; namespaceSelector → the
@@ -617,7 +634,9 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 				// tested on demand: materialised, every such distinct peer would copy
 				// a large share of all classes.
 				bits, ids := c.namespaceBits(peer.NamespaceSelector, namespaces)
-				ps.lazy = append(ps.lazy, lazyTerm{ns: bits, nsList: ids, sel: sel, everything: sel.Empty()})
+				t := lazyTerm{ns: bits, nsList: ids, sel: sel, everything: sel.Empty()}
+				ps.lazy = append(ps.lazy, t)
+				ps.lazyIDs = append(ps.lazyIDs, c.lazyID(peerKey(p, peer), t))
 				continue
 			}
 			inNamespaces := 0
@@ -643,6 +662,35 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 		ps.setClasses(classes, len(c.g.classes))
 		return ps
 	})
+}
+
+// blockID interns an ipBlock peer.
+func (c *compiler) blockID(b *model.IPBlock) int32 {
+	key := blockString(b)
+	if id, ok := c.blockIDs[key]; ok {
+		return id
+	}
+	if c.blockIDs == nil {
+		c.blockIDs = map[string]int32{}
+	}
+	id := int32(len(c.g.blocks))
+	c.g.blocks = append(c.g.blocks, b)
+	c.blockIDs[key] = id
+	return id
+}
+
+// lazyID interns a lazy selector peer under its peer key.
+func (c *compiler) lazyID(key string, t lazyTerm) int32 {
+	if id, ok := c.lazyIDs[key]; ok {
+		return id
+	}
+	if c.lazyIDs == nil {
+		c.lazyIDs = map[string]int32{}
+	}
+	id := int32(len(c.g.lazyTerms))
+	c.g.lazyTerms = append(c.g.lazyTerms, t)
+	c.lazyIDs[key] = id
+	return id
 }
 
 func peerKey(p *model.NetworkPolicy, peer model.Peer) string {

@@ -262,11 +262,11 @@ func (g *Graph) egressTable(src *class) map[int32]evaluator.PortSet {
 	return t
 }
 
-// buildInverse indexes, once, which isolated classes each peer set admits into
-// and which peer sets each class belongs to, so that "who admits class cs" costs
-// the size of the answer rather than a scan of every class.
-func (g *Graph) buildInverse() {
-	g.inverseOnce.Do(func() {
+// buildAdmit indexes, once, which isolated classes each peer set admits into
+// (with the ports of each admitting rule), the classes whose ingress is open,
+// and the admitting peer sets that contain every class.
+func (g *Graph) buildAdmit() {
+	g.admitOnce.Do(func() {
 		g.admittedVia = make([][]int32, len(g.peerSets))
 		g.admitRules = make([][]admitRule, len(g.peerSets))
 		for cd := range g.classes {
@@ -282,14 +282,24 @@ func (g *Graph) buildInverse() {
 				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), spec: r.ports})
 			}
 		}
+		for ps := range g.peerSets {
+			if len(g.admittedVia[ps]) > 0 && g.peerSets[ps].all {
+				g.allSets = append(g.allSets, int32(ps))
+			}
+		}
+	})
+}
+
+// buildInverse adds to buildAdmit, once, which peer sets each class belongs
+// to, so that "who admits class cs" costs the size of the answer rather than a
+// scan of every class.
+func (g *Graph) buildInverse() {
+	g.buildAdmit()
+	g.inverseOnce.Do(func() {
 		g.memberOf = make([][]int32, len(g.classes))
 		for ps := range g.peerSets {
-			if len(g.admittedVia[ps]) == 0 {
-				continue
-			}
 			set := &g.peerSets[ps]
-			if set.all {
-				g.allSets = append(g.allSets, int32(ps))
+			if len(g.admittedVia[ps]) == 0 || set.all {
 				continue
 			}
 			g.eachPeerClass(set, func(c int32) {

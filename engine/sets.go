@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"math/bits"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -32,6 +31,9 @@ type peerSet struct {
 	blocks      []*model.IPBlock
 	// lazy are selector peers over many namespaces, tested on demand.
 	lazy []lazyTerm
+	// blockIDs and lazyIDs index blocks and lazy in Graph.blocks and
+	// Graph.lazyTerms.
+	blockIDs, lazyIDs []int32
 }
 
 // lazyTerm is a selector peer kept unexpanded: the pods its pod selector
@@ -115,26 +117,15 @@ func (g *Graph) eachPeerClass(p *peerSet, f func(int32)) {
 		}
 		return
 	case p.bits != nil:
-		for w, word := range p.bits {
-			for word != 0 {
-				b := bits.TrailingZeros64(word)
-				f(int32(w*64 + b))
-				word &= word - 1
-			}
-		}
+		eachBit(p.bits, f)
 	default:
 		for _, id := range p.classes {
 			f(id)
 		}
 	}
-	for i := range p.lazy {
-		t := &p.lazy[i]
-		for _, ns := range t.nsList {
-			for _, id := range g.nsClasses[ns] {
-				if t.has(&g.classes[id]) {
-					f(id)
-				}
-			}
+	for _, id := range p.lazyIDs {
+		for _, c := range g.lazyMembers(id) {
+			f(c)
 		}
 	}
 	for _, b := range p.blocks {
@@ -145,6 +136,30 @@ func (g *Graph) eachPeerClass(p *peerSet, f func(int32)) {
 			}
 		}
 	}
+}
+
+// lazyMembers returns the classes of a lazy term, found on first use and kept:
+// distinct lazy terms are few, but each is named by many rules.
+func (g *Graph) lazyMembers(id int32) []int32 {
+	g.lazyMu.Lock()
+	defer g.lazyMu.Unlock()
+	if m, ok := g.lazyCache[id]; ok {
+		return m
+	}
+	t := &g.lazyTerms[id]
+	var out []int32
+	for _, ns := range t.nsList {
+		for _, c := range g.nsClasses[ns] {
+			if t.has(&g.classes[c]) {
+				out = append(out, c)
+			}
+		}
+	}
+	if g.lazyCache == nil {
+		g.lazyCache = map[int32][]int32{}
+	}
+	g.lazyCache[id] = out
+	return out
 }
 
 // matchesIP reports whether an address outside the pods is a peer.

@@ -478,6 +478,27 @@ func TestPortSet(t *testing.T) {
 	if AllPorts(Protocols...).String() != "all" || (PortSet{}).String() != "none" {
 		t.Error("all/none")
 	}
+	covers := []struct {
+		s, o PortSet
+		want bool
+	}{
+		{a, SinglePort("TCP", 85, 100), true},
+		{a, SinglePort("TCP", 85, 101), false},
+		{a, SinglePort("TCP", 79, 80), false},
+		{a, SinglePort("UDP", 53, 53).Union(SinglePort("TCP", 80, 80)), true},
+		{a, SinglePort("SCTP", 80, 80), false},
+		{a, PortSet{}, true},
+		{PortSet{}, SinglePort("TCP", 1, 1), false},
+		{SinglePort("TCP", 1, 10).Union(SinglePort("TCP", 20, 30)), SinglePort("TCP", 5, 25), false},
+		{SinglePort("TCP", 1, 10).Union(SinglePort("TCP", 20, 30)), SinglePort("TCP", 2, 3).Union(SinglePort("TCP", 21, 30)), true},
+		{AllPorts("TCP"), a, false},
+		{AllPorts(Protocols...), a, true},
+	}
+	for i, c := range covers {
+		if got := c.s.Covers(c.o); got != c.want {
+			t.Errorf("covers %d: %s ⊇ %s = %v, want %v", i, c.s, c.o, got, c.want)
+		}
+	}
 }
 
 func TestNetworkTargetsAreCutAtIPBlockBoundaries(t *testing.T) {

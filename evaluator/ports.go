@@ -142,6 +142,28 @@ func (s PortSet) Intersects(o PortSet) bool {
 	return false
 }
 
+// Covers reports whether every port of o is in s.
+func (s PortSet) Covers(o PortSet) bool {
+	for i := range s.r {
+		a := s.r[i]
+		if isFull(a) {
+			continue
+		}
+		j := 0
+		for _, y := range o.r[i] {
+			// Ranges are sorted and merged: y lies within one range of a or
+			// is not covered.
+			for j < len(a) && a[j].To < y.From {
+				j++
+			}
+			if j == len(a) || a[j].From > y.From || a[j].To < y.To {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Equal reports whether both sets hold the same ports.
 func (s PortSet) Equal(o PortSet) bool {
 	for i := range s.r {

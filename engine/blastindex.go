@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"math/bits"
+	"slices"
+	"sort"
+)
+
+// termIndex answers "which admitting ingress peer sets contain any of these
+// classes" one peer at a time instead of one peer list at a time. A peer set
+// is the union of its selected classes, its lazy selector terms and its
+// ipBlocks; only the selected part is inverted class by class. Lazy terms and
+// ipBlocks are few and shared by many sets, and an ipBlock over the pod
+// network holds almost every class, so they are tested against the sources
+// instead: a lazy term by its selector, an ipBlock by the address positions it
+// spans in Graph.addrs.
+type termIndex struct {
+	// selMember lists, per class, the admitting peer sets whose selected part
+	// (not all, lazy terms or blocks) holds it.
+	selMember [][]int32
+	// lazySets and blockSets list the admitting peer sets naming each lazy
+	// term and each block; lazyUsed and blockUsed are the terms with any.
+	lazySets, blockSets [][]int32
+	lazyUsed, blockUsed []int32
+	// blockSpan lists, per block, the intervals [lo, hi) of positions in
+	// Graph.addrs whose addresses it matches.
+	blockSpan [][][2]int32
+	// posStart and posList give, per class, its positions in Graph.addrs
+	// (posList[posStart[c]:posStart[c+1]]).
+	posStart, posList []int32
+	// stab is a segment tree over positions in Graph.addrs: the admitting
+	// blocks spanning a position are in the nodes on its leaf's path to the
+	// root (leaf of position p: stabLeaves+p).
+	stab       [][]int32
+	stabLeaves int
+	// lazySet holds the members of each lazy term, for fast membership tests.
+	lazySet []peerSet
+	// setSize is, per peer set, about how many classes it holds (lazy terms
+	// counted by the classes of their namespaces).
+	setSize []int32
+}
+
+// termIdx builds the term index on first use.
+func (g *Graph) termIdx() *termIndex {
+	g.termOnce.Do(func() {
+		g.buildAdmit()
+		t := &termIndex{
+			selMember: make([][]int32, len(g.classes)),
+			lazySets:  make([][]int32, len(g.lazyTerms)),
+			blockSets: make([][]int32, len(g.blocks)),
+			blockSpan: make([][][2]int32, len(g.blocks)),
+		}
+		for ps := range g.peerSets {
+			set := &g.peerSets[ps]
+			if len(g.admittedVia[ps]) == 0 || set.all {
+				continue
+			}
+			add := func(c int32) { t.selMember[c] = append(t.selMember[c], int32(ps)) }
+			if set.bits != nil {
+				eachBit(set.bits, add)
+			} else {
+				for _, c := range set.classes {
+					add(c)
+				}
+			}
+			for _, id := range set.lazyIDs {
+				if l := t.lazySets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
+					t.lazySets[id] = append(l, int32(ps))
+				}
+			}
+			for _, id := range set.blockIDs {
+				if l := t.blockSets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
+					t.blockSets[id] = append(l, int32(ps))
+				}
+			}
+		}
+		for id, sets := range t.lazySets {
+			if len(sets) > 0 {
+				t.lazyUsed = append(t.lazyUsed, int32(id))
+			}
+		}
+		for id, b := range g.blocks {
+			for _, r := range blockSet(b).Ranges() {
+				lo := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.From()) >= 0 })
+				hi := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.To()) > 0 })
+				if lo < hi {
+					t.blockSpan[id] = append(t.blockSpan[id], [2]int32{int32(lo), int32(hi)})
+				}
+			}
+		}
+		t.stabLeaves = 1
+		for t.stabLeaves < len(g.addrs) {
+			t.stabLeaves *= 2
+		}
+		t.stab = make([][]int32, 2*t.stabLeaves)
+		for id, sets := range t.blockSets {
+			if len(sets) == 0 {
+				continue
+			}
+			t.blockUsed = append(t.blockUsed, int32(id))
+			for _, span := range t.blockSpan[id] {
+				// The canonical cover of [lo, hi) by tree nodes.
+				for lo, hi := int(span[0])+t.stabLeaves, int(span[1])+t.stabLeaves; lo < hi; lo, hi = lo/2, hi/2 {
+					if lo&1 == 1 {
+						t.stab[lo] = append(t.stab[lo], int32(id))
+						lo++
+					}
+					if hi&1 == 1 {
+						hi--
+						t.stab[hi] = append(t.stab[hi], int32(id))
+					}
+				}
+			}
+		}
+		t.lazySet = make([]peerSet, len(g.lazyTerms))
+		for id := range g.lazyTerms {
+			t.lazySet[id].setClasses(slices.Clone(g.lazyMembers(int32(id))), len(g.classes))
+		}
+		t.setSize = make([]int32, len(g.peerSets))
+		for ps := range g.peerSets {
+			set := &g.peerSets[ps]
+			n := len(set.classes)
+			switch {
+			case set.all:
+				n = len(g.classes)
+			case set.bits != nil:
+				n = 0
+				for _, word := range set.bits {
+					n += bits.OnesCount64(word)
+				}
+			}
+			for _, id := range set.lazyIDs {
+				for _, ns := range g.lazyTerms[id].nsList {
+					n += len(g.nsClasses[ns])
+				}
+			}
+			for _, id := range set.blockIDs {
+				for _, span := range t.blockSpan[id] {
+					n += int(span[1] - span[0])
+				}
+			}
+			t.setSize[ps] = int32(min(n, len(g.classes)))
+		}
+		t.posStart = make([]int32, len(g.classes)+1)
+		for _, a := range g.addrs {
+			t.posStart[a.class+1]++
+		}
+		for c := range g.classes {
+			t.posStart[c+1] += t.posStart[c]
+		}
+		t.posList = make([]int32, len(g.addrs))
+		next := slices.Clone(t.posStart[:len(g.classes)])
+		for i, a := range g.addrs {
+			t.posList[next[a.class]] = int32(i)
+			next[a.class]++
+		}
+		g.terms = t
+	})
+	return g.terms
+}
+
+// eachBit calls f for every set bit of a bitmap.
+func eachBit(bitmap []uint64, f func(int32)) {
+	for w, word := range bitmap {
+		for word != 0 {
+			f(int32(w*64 + bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+}
+
+// admittingSets calls f(ps, cs) for every admitting ingress peer set ps that
+// holds one of the sources (all with open egress, in frontier order) and has
+// not been expanded, with cs a source it holds: the first in frontier order
+// for selected and lazy members and the lowest address for ipBlocks. Lazy
+// terms and blocks found are not tested again in later hops (done).
+func (g *Graph) admittingSets(sources []int32, lazyDone, blockDone []bool, f func(ps, cs int32)) {
+	t := g.termIdx()
+	for _, ps := range g.allSets {
+		f(ps, sources[0])
+	}
+	for _, cs := range sources {
+		for _, ps := range t.selMember[cs] {
+			f(ps, cs)
+		}
+	}
+	for _, id := range t.lazyUsed {
+		if lazyDone[id] {
+			continue
+		}
+		lt := &t.lazySet[id]
+		for _, cs := range sources {
+			if lt.hasSelected(cs) {
+				lazyDone[id] = true
+				for _, ps := range t.lazySets[id] {
+					f(ps, cs)
+				}
+				break
+			}
+		}
+	}
+	var pos []int32
+	for _, cs := range sources {
+		pos = append(pos, t.posList[t.posStart[cs]:t.posStart[cs+1]]...)
+	}
+	if len(pos) == 0 {
+		return
+	}
+	slices.Sort(pos)
+	for _, id := range t.blockUsed {
+		if blockDone[id] {
+			continue
+		}
+		for _, span := range t.blockSpan[id] {
+			i, _ := slices.BinarySearch(pos, span[0])
+			if i < len(pos) && pos[i] < span[1] {
+				blockDone[id] = true
+				cs := g.addrs[pos[i]].class
+				for _, ps := range t.blockSets[id] {
+					f(ps, cs)
+				}
+				break
+			}
+		}
+	}
+}
+
+// peerSetSize is about how many classes peer set ps holds.
+func (g *Graph) peerSetSize(ps int32) int32 { return g.termIdx().setSize[ps] }
+
+// setsHolding calls f for every admitting ingress peer set that holds class
+// cs; a set may come more than once.
+func (g *Graph) setsHolding(cs int32, f func(ps int32)) {
+	t := g.termIdx()
+	for _, ps := range g.allSets {
+		f(ps)
+	}
+	for _, ps := range t.selMember[cs] {
+		f(ps)
+	}
+	for _, id := range t.lazyUsed {
+		if t.lazySet[id].hasSelected(cs) {
+			for _, ps := range t.lazySets[id] {
+				f(ps)
+			}
+		}
+	}
+	for _, p := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
+		for i := int(p) + t.stabLeaves; i >= 1; i /= 2 {
+			for _, id := range t.stab[i] {
+				for _, ps := range t.blockSets[id] {
+					f(ps)
+				}
+			}
+		}
+	}
+}
+
+// holds reports whether class c is a peer of set p, like inPeerSet, with lazy
+// terms looked up in their member sets instead of matched label by label.
+func (g *Graph) holds(t *termIndex, p *peerSet, c int32) bool {
+	if p.hasSelected(c) {
+		return true
+	}
+	for _, id := range p.lazyIDs {
+		if t.lazySet[id].hasSelected(c) {
+			return true
+		}
+	}
+	for _, b := range p.blocks {
+		for _, ip := range g.classes[c].blockIPs {
+			if inBlock(b, ip) {
+				return true
+			}
+		}
+	}
+	return false
+}
