@@ -127,7 +127,15 @@ type walk struct {
 	groupMembers        map[int32][]int32 // group → its member classes, found when asked
 	psDone              []bool            // ingress peer sets whose admissions were expanded
 	lazyDone, blockDone []bool            // lazy terms and blocks found holding an open-egress source
-	curGroup            int32
+	// stamp marks the peer sets met while one egress rule is expanded from
+	// the ingress side (stamp[ps] == stampNow), with the first source in each.
+	stamp, stampSrc []int32
+	stampNow        int32
+	// psDead is, per ingress peer set, the hop at which none of its
+	// admissions can add anything (-1: at no later hop either).
+	psDead   []int32
+	dead     *deadTerms // blocks and tree nodes with only dead sets
+	curGroup int32
 }
 
 // podReach is how a pod was reached on its own.
@@ -415,30 +423,57 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	g := w.g
 	t := g.termIdx()
 	peers := &g.peerSets[r.peers]
-	first := map[int32]int32{}
+	if w.stamp == nil {
+		n := len(g.peerSets)
+		w.stamp, w.stampSrc, w.psDead = make([]int32, n), make([]int32, n), make([]int32, n)
+		w.dead = t.newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
+	}
+	w.dead.hop = hop
+	w.stampNow++
 	var order []int32
 	for _, cs := range srcs {
-		g.setsHolding(cs, func(ps int32) {
-			if _, ok := first[ps]; !ok {
-				first[ps] = cs
+		g.setsHolding(cs, w.dead, func(ps int32) {
+			if w.stamp[ps] != w.stampNow {
+				w.stamp[ps], w.stampSrc[ps] = w.stampNow, cs
 				order = append(order, ps)
 			}
 		})
 	}
-	slices.Sort(order)
 	groups := map[int32]int32{}
 	for _, ps := range order {
+		if d := w.psDead[ps]; d == hop || d < 0 {
+			continue
+		}
+		// A set none of whose admissions can change anything at this hop
+		// (or at any later hop) is not looked at again.
+		live, later := false, false
 		for _, a := range g.admitRules[ps] {
 			cd := a.class
 			if h := w.wholeHop[cd]; h >= 0 && h < hop {
 				continue
 			}
-			in := w.filter(g.portSpecs[a.spec].portsFor(g.classes[cd].namedPorts))
-			if in.Empty() || w.settled(cd, hop, in) || !g.holds(t, peers, cd) {
+			in := w.filter(a.ports)
+			if in.Empty() {
 				continue
 			}
-			w.admit(r, ps, in, first[ps], cd, hop, groups)
+			later = true
+			if w.settled(cd, hop, in) {
+				continue
+			}
+			live = true
+			if g.holds(t, peers, cd) {
+				w.admit(r, ps, in, w.stampSrc[ps], cd, hop, groups)
+			}
 		}
+		switch {
+		case !later:
+			w.psDead[ps] = -1
+		case !live:
+			w.psDead[ps] = hop
+		default:
+			continue
+		}
+		w.dead.setDied(g.peerSets[ps].blockIDs)
 	}
 }
 
@@ -484,7 +519,7 @@ func (w *walk) openAdmissions(sources []int32, hop int32) {
 			if h := w.wholeHop[cd]; h >= 0 && h < hop {
 				continue
 			}
-			if ports := w.filter(g.portSpecs[r.spec].portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
+			if ports := w.filter(r.ports); !ports.Empty() {
 				w.visitClass(cs, cd, hop, ports)
 			}
 		}

@@ -33,6 +33,8 @@ type termIndex struct {
 	// root (leaf of position p: stabLeaves+p).
 	stab       [][]int32
 	stabLeaves int
+	// blockNodes lists, per block, the tree nodes its spans are stored in.
+	blockNodes [][]int32
 	// lazySet holds the members of each lazy term, for fast membership tests.
 	lazySet []peerSet
 	// setSize is, per peer set, about how many classes it holds (lazy terms
@@ -93,6 +95,7 @@ func (g *Graph) termIdx() *termIndex {
 			t.stabLeaves *= 2
 		}
 		t.stab = make([][]int32, 2*t.stabLeaves)
+		t.blockNodes = make([][]int32, len(g.blocks))
 		for id, sets := range t.blockSets {
 			if len(sets) == 0 {
 				continue
@@ -103,11 +106,13 @@ func (g *Graph) termIdx() *termIndex {
 				for lo, hi := int(span[0])+t.stabLeaves, int(span[1])+t.stabLeaves; lo < hi; lo, hi = lo/2, hi/2 {
 					if lo&1 == 1 {
 						t.stab[lo] = append(t.stab[lo], int32(id))
+						t.blockNodes[id] = append(t.blockNodes[id], int32(lo))
 						lo++
 					}
 					if hi&1 == 1 {
 						hi--
 						t.stab[hi] = append(t.stab[hi], int32(id))
+						t.blockNodes[id] = append(t.blockNodes[id], int32(hi))
 					}
 				}
 			}
@@ -229,8 +234,9 @@ func (g *Graph) admittingSets(sources []int32, lazyDone, blockDone []bool, f fun
 func (g *Graph) peerSetSize(ps int32) int32 { return g.termIdx().setSize[ps] }
 
 // setsHolding calls f for every admitting ingress peer set that holds class
-// cs; a set may come more than once.
-func (g *Graph) setsHolding(cs int32, f func(ps int32)) {
+// cs; a set may come more than once. When dead is not nil, the blocks and
+// tree nodes it reports dead are passed over.
+func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
 	t := g.termIdx()
 	for _, ps := range g.allSets {
 		f(ps)
@@ -247,10 +253,85 @@ func (g *Graph) setsHolding(cs int32, f func(ps int32)) {
 	}
 	for _, p := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
 		for i := int(p) + t.stabLeaves; i >= 1; i /= 2 {
+			if dead != nil && dead.nodeAllDead(int32(i), len(t.stab[i])) {
+				continue
+			}
 			for _, id := range t.stab[i] {
+				if dead != nil && dead.block(id) {
+					continue
+				}
 				for _, ps := range t.blockSets[id] {
 					f(ps)
 				}
+			}
+		}
+	}
+}
+
+// deadTerms tracks, during one hop of a walk, the blocks none of whose
+// admitting sets can add anything any more, and per segment tree node how
+// many of its blocks are dead, so that whole nodes are passed over.
+type deadTerms struct {
+	hop                 int32
+	blockHop            []int32 // hop at which the block died (-1: for good)
+	nodeHop, nodeCount  []int32 // per tree node: the hop nodeCount counts for
+	nodeForever         []int32 // per tree node: its blocks dead for good
+	setHop              func(ps int32) int32
+	blockSets, blockNds [][]int32
+}
+
+func (d *deadTerms) block(id int32) bool {
+	h := d.blockHop[id]
+	return h < 0 || h == d.hop
+}
+
+func (d *deadTerms) nodeAllDead(node int32, size int) bool {
+	n := d.nodeForever[node]
+	if d.nodeHop[node] == d.hop {
+		n = d.nodeCount[node]
+	}
+	return int(n) == size
+}
+
+// newDeadTerms starts the dead-term tracking of a walk; setHop tells the hop
+// at which a peer set died (0: alive, -1: for good).
+func (t *termIndex) newDeadTerms(setHop func(ps int32) int32) *deadTerms {
+	nodes := len(t.stab)
+	return &deadTerms{blockHop: make([]int32, len(t.blockSets)), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
+		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes}
+}
+
+// setDied is told that peer set ps died (for good when forever); blocks all
+// of whose sets are dead die with it.
+func (d *deadTerms) setDied(blockIDs []int32) {
+	for _, id := range blockIDs {
+		if d.block(id) {
+			continue
+		}
+		forever := true
+		dead := true
+		for _, ps := range d.blockSets[id] {
+			h := d.setHop(ps)
+			if h >= 0 && h != d.hop {
+				dead = false
+				break
+			}
+			forever = forever && h < 0
+		}
+		if !dead {
+			continue
+		}
+		d.blockHop[id] = d.hop
+		if forever {
+			d.blockHop[id] = -1
+		}
+		for _, n := range d.blockNds[id] {
+			if d.nodeHop[n] != d.hop {
+				d.nodeHop[n], d.nodeCount[n] = d.hop, d.nodeForever[n]
+			}
+			d.nodeCount[n]++
+			if forever {
+				d.nodeForever[n]++
 			}
 		}
 	}
