@@ -268,7 +268,11 @@ func (w *walk) expand(hop int32) {
 					if g.buildAdmit(); int(g.peerSetSize(r.peers)) > 4*len(g.openIn) {
 						// Most of the cluster: test the few open classes instead.
 						t := g.termIdx()
+						full := w.filter(all)
 						for _, cd := range g.openIn {
+							if h := w.wholeHop[cd]; h >= 0 && h < hop || w.settled(cd, hop, full) {
+								continue
+							}
 							if g.holds(t, &g.peerSets[r.peers], cd) {
 								visit(cd)
 							}
@@ -371,10 +375,13 @@ func (w *walk) settled(cd, hop int32, in evaluator.PortSet) bool {
 func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 	g := w.g
 	t := g.termIdx()
-	// first[ps] is the first source (in frontier order) in ingress peer set
-	// ps, or -1; groups[ps] the path group of (r, ps).
-	first := map[int32]int32{}
-	groups := map[int32]int32{}
+	w.stamps()
+	// Per ingress peer set ps met: the first source (in frontier order) it
+	// holds, or -1 (w.stampSrc[ps], valid when w.stamp[ps] == w.stampNow).
+	var groups map[int32]int32
+	if w.paths {
+		groups = map[int32]int32{}
+	}
 	left := false
 	g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
 		dst := &g.classes[cd]
@@ -388,30 +395,40 @@ func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 			left = true
 		}
 		for _, q := range dst.inRules {
+			if w.stamp[q.peers] != w.stampNow {
+				w.stamp[q.peers], w.stampSrc[q.peers] = w.stampNow, -1
+				for _, cs := range srcs {
+					if g.holds(t, &g.peerSets[q.peers], cs) {
+						w.stampSrc[q.peers] = cs
+						break
+					}
+				}
+			}
+			src := w.stampSrc[q.peers]
+			if src < 0 {
+				continue
+			}
 			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
 			if in.Empty() || w.settled(cd, hop, in) {
 				continue
 			}
-			src, ok := first[q.peers]
-			if !ok {
-				src = -1
-				for _, cs := range srcs {
-					if g.holds(t, &g.peerSets[q.peers], cs) {
-						src = cs
-						break
-					}
-				}
-				first[q.peers] = src
-			}
-			if src >= 0 {
-				w.admit(r, q.peers, in, src, cd, hop, groups)
-			}
+			w.admit(r, q.peers, in, src, cd, hop, groups)
 		}
 	})
 	if !left {
 		// Sources of later hops find nothing new through this rule.
 		w.exhausted[r] = hop
 	}
+}
+
+// stamps starts a new round of the per-peer-set stamps.
+func (w *walk) stamps() {
+	if w.stamp == nil {
+		n := len(w.g.peerSets)
+		w.stamp, w.stampSrc, w.psDead = make([]int32, n), make([]int32, n), make([]int32, n)
+		w.dead = w.g.termIdx().newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
+	}
+	w.stampNow++
 }
 
 // ruleFromAdmitters expands egress rule r from the ingress side: the peer sets
@@ -423,13 +440,8 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	g := w.g
 	t := g.termIdx()
 	peers := &g.peerSets[r.peers]
-	if w.stamp == nil {
-		n := len(g.peerSets)
-		w.stamp, w.stampSrc, w.psDead = make([]int32, n), make([]int32, n), make([]int32, n)
-		w.dead = t.newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
-	}
+	w.stamps()
 	w.dead.hop = hop
-	w.stampNow++
 	var order []int32
 	for _, cs := range srcs {
 		g.setsHolding(cs, w.dead, func(ps int32) {
@@ -439,7 +451,10 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 			}
 		})
 	}
-	groups := map[int32]int32{}
+	var groups map[int32]int32
+	if w.paths {
+		groups = map[int32]int32{}
+	}
 	for _, ps := range order {
 		if d := w.psDead[ps]; d == hop || d < 0 {
 			continue

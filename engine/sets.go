@@ -128,11 +128,13 @@ func (g *Graph) eachPeerClass(p *peerSet, f func(int32)) {
 			f(c)
 		}
 	}
-	for _, b := range p.blocks {
-		for _, r := range blockSet(b).Ranges() {
-			i := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.From()) >= 0 })
-			for ; i < len(g.addrs) && g.addrs[i].ip.Compare(r.To()) <= 0; i++ {
-				f(g.addrs[i].class)
+	if len(p.blockIDs) > 0 {
+		t := g.termIdx()
+		for _, id := range p.blockIDs {
+			for _, span := range t.blockSpan[id] {
+				for _, a := range g.addrs[span[0]:span[1]] {
+					f(a.class)
+				}
 			}
 		}
 	}
