@@ -426,7 +426,6 @@ func (w *walk) stamps() {
 	if w.stamp == nil {
 		n := len(w.g.peerSets)
 		w.stamp, w.stampSrc, w.psDead = make([]int32, n), make([]int32, n), make([]int32, n)
-		w.dead = w.g.termIdx().newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
 	}
 	w.stampNow++
 }
@@ -441,6 +440,9 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	t := g.termIdx()
 	peers := &g.peerSets[r.peers]
 	w.stamps()
+	if w.dead == nil {
+		w.dead = t.newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
+	}
 	w.dead.hop = hop
 	var order []int32
 	for _, cs := range srcs {
