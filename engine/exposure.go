@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"sync"
 
 	"go4.org/netipx"
 
@@ -54,26 +55,48 @@ type RangePorts struct {
 // node (§2.10).
 func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure {
 	effective := mostSpecific(catalog)
-	x := g.newExternal()
-	wls := g.workloadPods()
-	// Each class's answers, by number: classes with the same rules for
-	// addresses share them.
-	egress, ingress := make([]int32, len(g.classes)), make([]int32, len(g.classes))
-	for c := range g.classes {
-		egress[c], ingress[c] = x.listID(x.egressRuns(int32(c))), x.listID(x.ingressRuns(int32(c)))
-	}
-	own := x.ownNodes(ingress)
 	var out []Exposure
 	for i, n := range catalog {
-		if len(names) > 0 && !slices.Contains(names, n.Name) {
-			continue
+		if len(names) == 0 || slices.Contains(names, n.Name) {
+			out = append(out, Exposure{Network: n, Effective: effective[i].Ranges()})
 		}
-		set := effective[i].Ranges()
-		e := Exposure{Network: n, Effective: set}
-		ns := x.netSet(set)
-		e.Outbound = x.exposureSide(wls, ns, egress, nil)
-		e.Inbound = x.exposureSide(wls, ns, ingress, own)
-		out = append(out, e)
+	}
+	// Only the networks' addresses are asked about.
+	var within netipx.IPSetBuilder
+	for _, e := range out {
+		for _, r := range e.Effective {
+			within.AddRange(r)
+		}
+	}
+	window, _ := within.IPSet()
+	// Both sides only read the graph once the pieces and workloads exist;
+	// each has its own tables, so they run side by side.
+	wls := g.workloadPods()
+	g.rawPieces()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		x := g.newExternalWithin(window.Ranges())
+		egress := make([]int32, len(g.classes))
+		for c := range g.classes {
+			egress[c] = x.listID(x.egressRuns(int32(c)))
+		}
+		for k := range out {
+			out[k].Outbound = x.exposureSide(wls, x.netSet(out[k].Effective), egress, nil)
+		}
+	})
+	x := g.newExternalWithin(window.Ranges())
+	ingress := make([]int32, len(g.classes))
+	for c := range g.classes {
+		ingress[c] = x.listID(x.ingressRuns(int32(c)))
+	}
+	own := x.ownNodes(ingress)
+	inbound := make([][]WorkloadExposure, len(out))
+	for k := range out {
+		inbound[k] = x.exposureSide(wls, x.netSet(out[k].Effective), ingress, own)
+	}
+	wg.Wait()
+	for k := range out {
+		out[k].Inbound = inbound[k]
 	}
 	return out
 }

@@ -28,8 +28,15 @@ type external struct {
 	g      *Graph
 	pieces []netipx.IPRange
 	v6     int // index of the first IPv6 piece
-	// starts4 holds the first address of each IPv4 piece, for pieceOf.
+	// starts4 and starts6 hold the first address of each IPv4 and IPv6
+	// piece, for pieceOf.
 	starts4 []uint32
+	starts6 []u128
+	// window, when not nil, is the only part of the space asked about, as
+	// sorted piece spans, and as address ranges per family (win4, win6).
+	window []span
+	win4   [][2]uint32
+	win6   [][2]u128
 
 	ports portTable
 
@@ -39,14 +46,19 @@ type external struct {
 	peerSpans []int32
 	spanSets  [][]span
 	spanIDs   map[string]int32
-	// specPorts numbers the numeric ports of each port spec (-1: not yet).
+	// specPorts numbers the numeric ports of each port spec (-1: not yet);
+	// specNamed tells which specs have named ports.
 	specPorts []int32
+	specNamed []bool
 	// named numbers the ports of a spec with named ports resolved on a
 	// destination, by spec and the container ports that matched.
 	named map[string]int32
 
 	// answers caches the runs of each distinct list of (span set, ports) pairs.
 	answers map[string][]run
+	// byList caches the answer of each rule list (classes with the same
+	// policies share one), unless it depends on a class's named ports.
+	byList map[listKey]listAnswer
 	// canon holds one copy of each distinct run list; lists numbers them (the
 	// open answer allRuns is list 0).
 	canon   map[string][]run
@@ -56,15 +68,32 @@ type external struct {
 	allRuns []run
 
 	// Scratch space reused by every answer.
-	pairs  []pair
-	key    []byte
-	events []event
-	count  []int32
-	cuts   []int32
-	union  []run
-	rp     []RangePorts
-	arena  []RangePorts
-	found  []found
+	pairs   []pair
+	key     []byte
+	events  []event
+	count   []int32
+	cuts    []int32
+	union   []run
+	holes   []span
+	spanBuf []span
+	spanOut []span
+	rp      []RangePorts
+	arena   []RangePorts
+	found   []found
+}
+
+// listKey identifies a class's rule list in one direction.
+type listKey struct {
+	rules   *ruleRef
+	n       int32
+	ingress bool
+}
+
+// listAnswer is a rule list's runs; perClass is true when named ports
+// resolved on the class (§2.9) took part, so that the runs hold only for it.
+type listAnswer struct {
+	runs     []run
+	perClass bool
 }
 
 // span is a stretch of pieces [lo, hi).
@@ -94,14 +123,23 @@ const (
 // newExternal cuts the address space at every ipBlock boundary, node address
 // and pod host address, so that each piece is treated alike by every rule and
 // by the node-local admission of §2.10.
-func (g *Graph) newExternal() *external {
+func (g *Graph) newExternal() *external { return g.newExternalWithin(nil) }
+
+// newExternalWithin is newExternal for questions only about the addresses of
+// within (sorted ranges; nil for every address): answers leave out the pieces
+// outside it, which makes them shorter and lets more rule lists share them.
+func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 	x := &external{g: g, pieces: g.rawPieces(), ports: newPortTable(),
 		spanIDs: map[string]int32{}, named: map[string]int32{},
-		answers: map[string][]run{}, canon: map[string][]run{}, listIDs: map[*run]int32{}}
+		answers: map[string][]run{}, byList: map[listKey]listAnswer{}, canon: map[string][]run{}, listIDs: map[*run]int32{}}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
 	x.starts4 = make([]uint32, x.v6)
 	for i := range x.starts4 {
 		x.starts4[i] = v4Uint(x.pieces[i].From())
+	}
+	x.starts6 = make([]u128, len(x.pieces)-x.v6)
+	for i := range x.starts6 {
+		x.starts6[i] = v6Uint(x.pieces[x.v6+i].From())
 	}
 	x.peerSpans = make([]int32, len(g.peerSets))
 	for i := range x.peerSpans {
@@ -111,8 +149,32 @@ func (g *Graph) newExternal() *external {
 	for i := range x.specPorts {
 		x.specPorts[i] = -1
 	}
+	x.specNamed = make([]bool, len(g.portSpecs))
+	if within != nil {
+		x.setWindow(within)
+	}
 	x.all()
 	return x
+}
+
+// setWindow keeps answers to the pieces that meet the given ranges.
+func (x *external) setWindow(within []netipx.IPRange) {
+	x.window = []span{}
+	for _, r := range within {
+		if r.From().Is4() {
+			x.win4 = append(x.win4, [2]uint32{v4Uint(r.From()), v4Uint(r.To())})
+		} else {
+			x.win6 = append(x.win6, [2]u128{v6Uint(r.From()), v6Uint(r.To())})
+		}
+		s := span{int32(x.pieceOf(r.From())), int32(x.pieceOf(r.To()) + 1)}
+		// Ranges within one piece share it; spans that touch merge within a
+		// family.
+		if n := len(x.window); n > 0 && (x.window[n-1].hi > s.lo || x.window[n-1].hi == s.lo && s.lo != int32(x.v6)) {
+			x.window[n-1].hi = max(x.window[n-1].hi, s.hi)
+			continue
+		}
+		x.window = append(x.window, s)
+	}
 }
 
 // cutSpace cuts both address families at the given boundaries and around each
@@ -149,13 +211,40 @@ func v4Uint(a netip.Addr) uint32 {
 	return binary.BigEndian.Uint32(b[:])
 }
 
+// u128 is an IPv6 address as a number.
+type u128 struct{ hi, lo uint64 }
+
+func v6Uint(a netip.Addr) u128 {
+	b := a.As16()
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+func (u u128) less(v u128) bool { return u.hi < v.hi || u.hi == v.hi && u.lo < v.lo }
+
+// v6Bounds returns the first and last address of a masked IPv6 prefix.
+func v6Bounds(m netip.Prefix) (first, last u128) {
+	first = v6Uint(m.Addr())
+	last = first
+	if host := 128 - m.Bits(); host >= 64 {
+		last.lo = ^uint64(0)
+		last.hi |= uint64(1)<<(host-64) - 1
+	} else {
+		last.lo |= uint64(1)<<host - 1
+	}
+	return first, last
+}
+
 // pieceOf returns the index of the piece holding an address.
 func (x *external) pieceOf(a netip.Addr) int {
 	if a.Is4() {
 		return x.piece4(v4Uint(a))
 	}
-	v6 := x.pieces[x.v6:]
-	return x.v6 + sort.Search(len(v6), func(i int) bool { return v6[i].From().Compare(a) > 0 }) - 1
+	return x.piece6(v6Uint(a))
+}
+
+// piece6 returns the index of the IPv6 piece holding an address.
+func (x *external) piece6(u u128) int {
+	return x.v6 + sort.Search(len(x.starts6), func(i int) bool { return u.less(x.starts6[i]) }) - 1
 }
 
 // piece4 returns the index of the IPv4 piece holding an address: the last
@@ -171,13 +260,17 @@ func (x *external) piece4(u uint32) int {
 // span returns the pieces [lo, hi) that make up a prefix; prefixes of ipBlocks
 // start and end on piece boundaries.
 func (x *external) span(p netip.Prefix) (int32, int32) {
-	p = p.Masked()
-	if p.Addr().Is4() {
-		first := v4Uint(p.Addr())
-		last := first | uint32(uint64(1)<<(32-p.Bits())-1)
-		return int32(x.piece4(first)), int32(x.piece4(last) + 1)
+	m := p.Masked()
+	var s span
+	if m.Addr().Is4() {
+		first := v4Uint(m.Addr())
+		last := first | uint32(uint64(1)<<(32-m.Bits())-1)
+		s = span{int32(x.piece4(first)), int32(x.piece4(last) + 1)}
+	} else {
+		first, last := v6Bounds(m)
+		s = span{int32(x.piece6(first)), int32(x.piece6(last) + 1)}
 	}
-	return int32(x.pieceOf(p.Addr())), int32(x.pieceOf(lastAddr(p)) + 1)
+	return s.lo, s.hi
 }
 
 // appendBlockSpans appends the pieces an ipBlock matches: its cidr minus every
@@ -187,8 +280,12 @@ func (x *external) appendBlockSpans(out []span, b *model.IPBlock) []span {
 	if len(b.Except) == 0 {
 		return append(out, span{lo, hi})
 	}
-	holes := make([]span, 0, len(b.Except))
+	holes := x.holes[:0]
+	defer func() { x.holes = holes }()
 	for _, e := range b.Except {
+		if !x.inWindow(e) {
+			continue // it only takes away addresses outside the window
+		}
 		elo, ehi := x.span(e)
 		elo, ehi = max(elo, lo), min(ehi, hi)
 		if elo < ehi {
@@ -209,37 +306,39 @@ func (x *external) appendBlockSpans(out []span, b *model.IPBlock) []span {
 	return out
 }
 
-// spansOf numbers the pieces a peer set matches outside the pods: an empty
-// from/to matches every address (§2.5), an ipBlock its cidr minus its excepts
-// (§2.8); pod selectors match no address outside the pods.
+// spansOf numbers the pieces a peer set matches outside the pods, within the
+// window: an empty from/to matches every address (§2.5), an ipBlock its cidr
+// minus its excepts (§2.8); pod selectors match no address outside the pods.
 func (x *external) spansOf(ps int32) int32 {
 	if id := x.peerSpans[ps]; id != spansUnknown {
 		return id
 	}
 	set := &x.g.peerSets[ps]
-	var spans []span
-	switch {
-	case set.allExternal:
-		spans = []span{{0, int32(x.v6)}, {int32(x.v6), int32(len(x.pieces))}}
-	case len(set.blocks) == 1:
-		spans = x.appendBlockSpans(nil, set.blocks[0])
-	default:
+	spans := x.spanBuf[:0]
+	if set.allExternal {
+		spans = append(spans, span{0, int32(x.v6)}, span{int32(x.v6), int32(len(x.pieces))})
+	} else {
 		for _, b := range set.blocks {
-			spans = x.appendBlockSpans(spans, b)
-		}
-		slices.SortFunc(spans, func(a, b span) int { return int(a.lo - b.lo) })
-		// Merge overlapping spans, and touching ones within one family.
-		merged := spans[:0]
-		for _, s := range spans {
-			if n := len(merged); n > 0 && (s.lo < merged[n-1].hi || s.lo == merged[n-1].hi && s.lo != int32(x.v6)) {
-				merged[n-1].hi = max(merged[n-1].hi, s.hi)
-				continue
+			if x.inWindow(b.CIDR) {
+				spans = x.appendBlockSpans(spans, b)
 			}
-			merged = append(merged, s)
 		}
-		spans = merged
+		if len(set.blocks) > 1 {
+			slices.SortFunc(spans, func(a, b span) int { return int(a.lo - b.lo) })
+			// Merge overlapping spans, and touching ones within one family.
+			merged := spans[:0]
+			for _, s := range spans {
+				if n := len(merged); n > 0 && (s.lo < merged[n-1].hi || s.lo == merged[n-1].hi && s.lo != int32(x.v6)) {
+					merged[n-1].hi = max(merged[n-1].hi, s.hi)
+					continue
+				}
+				merged = append(merged, s)
+			}
+			spans = merged
+		}
 	}
-	spans = slices.DeleteFunc(spans, func(s span) bool { return s.lo >= s.hi })
+	x.spanBuf = spans
+	spans = x.restrict(spans)
 	id := int32(noSpans)
 	if len(spans) > 0 {
 		key := x.key[:0]
@@ -251,7 +350,7 @@ func (x *external) spansOf(ps int32) int32 {
 		var ok bool
 		if id, ok = x.spanIDs[string(key)]; !ok {
 			id = int32(len(x.spanSets))
-			x.spanSets = append(x.spanSets, spans)
+			x.spanSets = append(x.spanSets, slices.Clone(spans))
 			x.spanIDs[string(key)] = id
 		}
 	}
@@ -259,13 +358,62 @@ func (x *external) spansOf(ps int32) int32 {
 	return id
 }
 
+// restrict intersects sorted, disjoint spans with the window (in scratch
+// space), dropping empty ones.
+func (x *external) restrict(spans []span) []span {
+	out := x.spanOut[:0]
+	if x.window == nil {
+		for _, s := range spans {
+			if s.lo < s.hi {
+				out = append(out, s)
+			}
+		}
+		x.spanOut = out
+		return out
+	}
+	w := x.window
+	j := 0
+	for _, s := range spans {
+		for j < len(w) && w[j].hi <= s.lo {
+			j++
+		}
+		for k := j; k < len(w) && w[k].lo < s.hi; k++ {
+			if lo, hi := max(s.lo, w[k].lo), min(s.hi, w[k].hi); lo < hi {
+				out = append(out, span{lo, hi})
+			}
+		}
+	}
+	x.spanOut = out
+	return out
+}
+
+// inWindow reports whether a prefix meets the window's addresses; a prefix
+// that does not can be left out of every span within the window.
+func (x *external) inWindow(p netip.Prefix) bool {
+	if x.window == nil {
+		return true
+	}
+	m := p.Masked()
+	if m.Addr().Is4() {
+		first := v4Uint(m.Addr())
+		last := first | uint32(uint64(1)<<(32-m.Bits())-1)
+		i := sort.Search(len(x.win4), func(i int) bool { return x.win4[i][1] >= first })
+		return i < len(x.win4) && x.win4[i][0] <= last
+	}
+	first, last := v6Bounds(m)
+	i := sort.Search(len(x.win6), func(i int) bool { return !x.win6[i][1].less(first) })
+	return i < len(x.win6) && !last.less(x.win6[i][0])
+}
+
 // numericPorts numbers the numeric ports of a port spec.
 func (x *external) numericPorts(spec int32) int32 {
 	if id := x.specPorts[spec]; id >= 0 {
 		return id
 	}
-	id := x.ports.id(x.g.portSpecs[spec].numeric)
+	s := &x.g.portSpecs[spec]
+	id := x.ports.id(s.numeric)
 	x.specPorts[spec] = id
+	x.specNamed[spec] = len(s.named) > 0
 	return id
 }
 
@@ -273,10 +421,10 @@ func (x *external) numericPorts(spec int32) int32 {
 // given named ports (§2.9: a named port admits the destination's container
 // port of that name and protocol).
 func (x *external) portsFor(spec int32, dst []model.ContainerPort) int32 {
-	s := &x.g.portSpecs[spec]
-	if len(s.named) == 0 {
-		return x.numericPorts(spec)
+	if id := x.numericPorts(spec); !x.specNamed[spec] {
+		return id
 	}
+	s := &x.g.portSpecs[spec]
 	key := binary.LittleEndian.AppendUint32(x.key[:0], uint32(spec))
 	matched := false
 	for _, n := range s.named {
@@ -448,6 +596,13 @@ func (x *external) egressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedEg {
 		return x.all() // §2.1: egress not isolated (§2.13: or not enforced)
 	}
+	if len(cl.egRules) == 0 {
+		return nil
+	}
+	key := listKey{rules: &cl.egRules[0], n: int32(len(cl.egRules))}
+	if a, ok := x.byList[key]; ok {
+		return a.runs
+	}
 	pairs := x.pairs[:0]
 	for _, r := range cl.egRules {
 		s := x.spansOf(r.peers)
@@ -460,7 +615,9 @@ func (x *external) egressRuns(c int32) []run {
 		}
 	}
 	x.pairs = pairs
-	return x.answer(pairs)
+	runs := x.answer(pairs)
+	x.byList[key] = listAnswer{runs: runs}
+	return runs
 }
 
 // ingressRuns is what a class admits from outside the pods, before the
@@ -470,7 +627,16 @@ func (x *external) ingressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedIn {
 		return x.all()
 	}
+	if len(cl.inRules) == 0 {
+		return nil
+	}
+	key := listKey{rules: &cl.inRules[0], n: int32(len(cl.inRules)), ingress: true}
+	a, ok := x.byList[key]
+	if ok && !a.perClass {
+		return a.runs
+	}
 	pairs := x.pairs[:0]
+	perClass := false
 	for _, r := range cl.inRules {
 		s := x.spansOf(r.peers)
 		if s == noSpans {
@@ -480,9 +646,14 @@ func (x *external) ingressRuns(c int32) []run {
 		if p := x.portsFor(r.ports, cl.namedPorts); p != noPortsID {
 			pairs = append(pairs, pair{s, p})
 		}
+		perClass = perClass || x.specNamed[r.ports]
 	}
 	x.pairs = pairs
-	return x.answer(pairs)
+	runs := x.answer(pairs)
+	if !ok {
+		x.byList[key] = listAnswer{runs: runs, perClass: perClass}
+	}
+	return runs
 }
 
 // canonical returns the one stored copy of a run list, numbered: different
