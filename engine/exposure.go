@@ -69,22 +69,22 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		}
 	}
 	window, _ := within.IPSet()
-	// Both sides only read the graph once the pieces and workloads exist;
-	// each has its own tables, so they run side by side.
+	// Both sides only read the graph once the pieces, workloads and span
+	// sets exist; each has its own port and answer tables, so they run side
+	// by side.
 	wls := g.workloadPods()
-	g.rawPieces()
+	x := g.newExternalWithin(window.Ranges())
+	y := x.forAllClasses()
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		x := g.newExternalWithin(window.Ranges())
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
-			egress[c] = x.listID(x.egressRuns(int32(c)))
+			egress[c] = y.listID(y.egressRuns(int32(c)))
 		}
 		for k := range out {
-			out[k].Outbound = x.exposureSide(wls, x.netSet(out[k].Effective), egress, nil)
+			out[k].Outbound = y.exposureSide(wls, y.netSet(out[k].Effective), egress, nil)
 		}
 	})
-	x := g.newExternalWithin(window.Ranges())
 	ingress := make([]int32, len(g.classes))
 	for c := range g.classes {
 		ingress[c] = x.listID(x.ingressRuns(int32(c)))
@@ -225,22 +225,33 @@ type ownNodes struct {
 }
 
 // ownNodes finds the own-node pieces of every pod whose ingress is not open
-// anyway (listOf gives each class its ingress answer).
+// anyway (listOf gives each class its ingress answer). Pods are grouped by
+// node and host address, on which ownNodeAddrs depends.
 func (x *external) ownNodes(listOf []int32) *ownNodes {
 	g := x.g
 	o := &ownNodes{group: make([]int32, len(g.pods))}
-	index := map[ownKey]int32{}
+	type hostGroup struct {
+		host  netip.Addr
+		group int32
+	}
+	byNode := map[string][]hostGroup{}
 	for pi, c := range g.podClass {
 		o.group[pi] = -1
 		p := g.pods[pi]
 		if c < 0 || listOf[c] == allListID || p.NodeName == "" {
 			continue
 		}
-		k := ownKey{p.NodeName, p.HostIP}
-		id, ok := index[k]
-		if !ok {
+		hosts := byNode[p.NodeName]
+		id := int32(-1)
+		for _, h := range hosts {
+			if h.host == p.HostIP {
+				id = h.group
+				break
+			}
+		}
+		if id < 0 {
 			id = int32(len(o.pieces))
-			index[k] = id
+			byNode[p.NodeName] = append(hosts, hostGroup{p.HostIP, id})
 			o.pieces = append(o.pieces, x.ownPieces(p))
 		}
 		o.group[pi] = id

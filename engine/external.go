@@ -129,9 +129,7 @@ func (g *Graph) newExternal() *external { return g.newExternalWithin(nil) }
 // within (sorted ranges; nil for every address): answers leave out the pieces
 // outside it, which makes them shorter and lets more rule lists share them.
 func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
-	x := &external{g: g, pieces: g.rawPieces(), ports: newPortTable(),
-		spanIDs: map[string]int32{}, named: map[string]int32{},
-		answers: map[string][]run{}, byList: map[listKey]listAnswer{}, canon: map[string][]run{}, listIDs: map[*run]int32{}}
+	x := &external{g: g, pieces: g.rawPieces(), spanIDs: map[string]int32{}}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
 	x.starts4 = make([]uint32, x.v6)
 	for i := range x.starts4 {
@@ -145,16 +143,51 @@ func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 	for i := range x.peerSpans {
 		x.peerSpans[i] = spansUnknown
 	}
-	x.specPorts = make([]int32, len(g.portSpecs))
-	for i := range x.specPorts {
-		x.specPorts[i] = -1
-	}
-	x.specNamed = make([]bool, len(g.portSpecs))
 	if within != nil {
 		x.setWindow(within)
 	}
-	x.all()
+	x.initAnswers(0)
 	return x
+}
+
+// initAnswers gives x empty port and answer tables, sized for about hint
+// distinct rule lists.
+func (x *external) initAnswers(hint int) {
+	x.ports = newPortTable()
+	x.named = map[string]int32{}
+	x.answers = make(map[string][]run, hint/4)
+	x.byList = make(map[listKey]listAnswer, hint)
+	x.canon = make(map[string][]run, hint/4)
+	x.listIDs = make(map[*run]int32, hint/4)
+	x.specPorts = make([]int32, len(x.g.portSpecs))
+	for i := range x.specPorts {
+		x.specPorts[i] = -1
+	}
+	x.specNamed = make([]bool, len(x.g.portSpecs))
+	x.all()
+}
+
+// allSpans numbers the pieces of every peer set, in the order the graph
+// holds them (which visits the ipBlocks close to the order they were read).
+func (x *external) allSpans() {
+	for ps := range x.g.peerSets {
+		x.spansOf(int32(ps))
+	}
+}
+
+// forAllClasses readies x's tables for answering every class (sized for
+// about half as many distinct rule lists as classes) and returns a sibling
+// for the other direction: tables of its own sharing x's pieces, window and
+// span sets, which after allSpans are only read, so that x and the sibling
+// may be used by two goroutines at once.
+func (x *external) forAllClasses() *external {
+	x.allSpans()
+	hint := len(x.g.classes) / 2
+	x.initAnswers(hint)
+	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
+	y.initAnswers(hint)
+	return y
 }
 
 // setWindow keeps answers to the pieces that meet the given ranges.
@@ -689,12 +722,6 @@ func (x *external) ownPieces(p *model.Pod) []int32 {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// ownKey is what a pod's own-node addresses depend on.
-type ownKey struct {
-	node string
-	host netip.Addr
 }
 
 // unionRuns combines numbered run lists and single pieces allowed every port
