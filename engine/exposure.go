@@ -76,7 +76,9 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	x := g.newExternalWithin(window.Ranges())
 	y := x.forAllClasses()
 	var wg sync.WaitGroup
+	owns := make(chan *ownNodes, 1)
 	wg.Go(func() {
+		owns <- y.ownNodes()
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
 			egress[c] = y.listID(y.egressRuns(int32(c)))
@@ -89,7 +91,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	for c := range g.classes {
 		ingress[c] = x.listID(x.ingressRuns(int32(c)))
 	}
-	own := x.ownNodes(ingress)
+	own := <-owns
 	inbound := make([][]WorkloadExposure, len(out))
 	for k := range out {
 		inbound[k] = x.exposureSide(wls, x.netSet(out[k].Effective), ingress, own)
@@ -217,17 +219,16 @@ func minAddr(a, b netip.Addr) netip.Addr {
 	return b
 }
 
-// ownNodes groups the pods whose ingress is isolated by the pieces of their
+// ownNodes groups the active pods by the pieces of their
 // own node's addresses, from which ingress is always admitted (§2.10).
 type ownNodes struct {
 	group  []int32   // per pod: index into pieces, -1 for none
 	pieces [][]int32 // sorted piece indexes of each group
 }
 
-// ownNodes finds the own-node pieces of every pod whose ingress is not open
-// anyway (listOf gives each class its ingress answer). Pods are grouped by
-// node and host address, on which ownNodeAddrs depends.
-func (x *external) ownNodes(listOf []int32) *ownNodes {
+// ownNodes finds the own-node pieces of every active pod. Pods are grouped
+// by node and host address, on which ownNodeAddrs depends.
+func (x *external) ownNodes() *ownNodes {
 	g := x.g
 	o := &ownNodes{group: make([]int32, len(g.pods))}
 	type hostGroup struct {
@@ -238,7 +239,7 @@ func (x *external) ownNodes(listOf []int32) *ownNodes {
 	for pi, c := range g.podClass {
 		o.group[pi] = -1
 		p := g.pods[pi]
-		if c < 0 || listOf[c] == allListID || p.NodeName == "" {
+		if c < 0 || p.NodeName == "" {
 			continue
 		}
 		hosts := byNode[p.NodeName]

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"encoding/binary"
+	"maps"
 	"net/netip"
 	"slices"
 	"sort"
+	"sync"
 
 	"go4.org/netipx"
 
@@ -58,7 +60,7 @@ type external struct {
 	answers map[string][]run
 	// byList caches the answer of each rule list (classes with the same
 	// policies share one), unless it depends on a class's named ports.
-	byList map[listKey]listAnswer
+	byList map[*ruleRef]listAnswer
 	// canon holds one copy of each distinct run list; lists numbers them (the
 	// open answer allRuns is list 0).
 	canon   map[string][]run
@@ -82,17 +84,14 @@ type external struct {
 	found   []found
 }
 
-// listKey identifies a class's rule list in one direction.
-type listKey struct {
-	rules   *ruleRef
-	n       int32
-	ingress bool
-}
-
-// listAnswer is a rule list's runs; perClass is true when named ports
-// resolved on the class (§2.9) took part, so that the runs hold only for it.
+// listAnswer is the runs of a rule list, cached by its first rule; n and
+// ingress tell which list (length and direction) they belong to. perClass is
+// true when named ports resolved on the class (§2.9) took part, so that the
+// runs hold only for it.
 type listAnswer struct {
 	runs     []run
+	n        int32
+	ingress  bool
 	perClass bool
 }
 
@@ -156,7 +155,7 @@ func (x *external) initAnswers(hint int) {
 	x.ports = newPortTable()
 	x.named = map[string]int32{}
 	x.answers = make(map[string][]run, hint/4)
-	x.byList = make(map[listKey]listAnswer, hint)
+	x.byList = make(map[*ruleRef]listAnswer, hint)
 	x.canon = make(map[string][]run, hint/4)
 	x.listIDs = make(map[*run]int32, hint/4)
 	x.specPorts = make([]int32, len(x.g.portSpecs))
@@ -164,14 +163,42 @@ func (x *external) initAnswers(hint int) {
 		x.specPorts[i] = -1
 	}
 	x.specNamed = make([]bool, len(x.g.portSpecs))
+	x.allRuns, x.lists = nil, nil
 	x.all()
 }
 
 // allSpans numbers the pieces of every peer set, in the order the graph
-// holds them (which visits the ipBlocks close to the order they were read).
+// holds them (which visits the ipBlocks close to the order they were read),
+// and the numeric ports of every port spec. The second half of the peer sets
+// is numbered by a goroutine with tables of its own, whose numbers are then
+// translated.
 func (x *external) allSpans() {
-	for ps := range x.g.peerSets {
+	n := len(x.g.peerSets)
+	half := n / 2
+	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: map[string]int32{}}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ps := half; ps < n; ps++ {
+			z.spansOf(int32(ps))
+		}
+		// x's port table is not used by spansOf.
+		for spec := range x.g.portSpecs {
+			x.numericPorts(int32(spec))
+		}
+	})
+	for ps := range half {
 		x.spansOf(int32(ps))
+	}
+	wg.Wait()
+	ids := make([]int32, len(z.spanSets))
+	for i, spans := range z.spanSets {
+		ids[i] = x.internSpans(spans)
+	}
+	for ps := half; ps < n; ps++ {
+		if id := x.peerSpans[ps]; id >= 0 {
+			x.peerSpans[ps] = ids[id]
+		}
 	}
 }
 
@@ -181,12 +208,16 @@ func (x *external) allSpans() {
 // span sets, which after allSpans are only read, so that x and the sibling
 // may be used by two goroutines at once.
 func (x *external) forAllClasses() *external {
-	x.allSpans()
 	hint := len(x.g.classes) / 2
 	x.initAnswers(hint)
+	x.allSpans()
 	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
 	y.initAnswers(hint)
+	// Both start from the numbered ports of every spec.
+	y.ports = x.ports.clone()
+	y.specPorts = slices.Clone(x.specPorts)
+	y.specNamed = slices.Clone(x.specNamed)
 	return y
 }
 
@@ -371,23 +402,28 @@ func (x *external) spansOf(ps int32) int32 {
 		}
 	}
 	x.spanBuf = spans
-	spans = x.restrict(spans)
-	id := int32(noSpans)
-	if len(spans) > 0 {
-		key := x.key[:0]
-		for _, s := range spans {
-			key = binary.LittleEndian.AppendUint32(key, uint32(s.lo))
-			key = binary.LittleEndian.AppendUint32(key, uint32(s.hi))
-		}
-		x.key = key
-		var ok bool
-		if id, ok = x.spanIDs[string(key)]; !ok {
-			id = int32(len(x.spanSets))
-			x.spanSets = append(x.spanSets, slices.Clone(spans))
-			x.spanIDs[string(key)] = id
-		}
-	}
+	id := x.internSpans(x.restrict(spans))
 	x.peerSpans[ps] = id
+	return id
+}
+
+// internSpans numbers a span list (noSpans for the empty one).
+func (x *external) internSpans(spans []span) int32 {
+	if len(spans) == 0 {
+		return noSpans
+	}
+	key := x.key[:0]
+	for _, s := range spans {
+		key = binary.LittleEndian.AppendUint32(key, uint32(s.lo))
+		key = binary.LittleEndian.AppendUint32(key, uint32(s.hi))
+	}
+	x.key = key
+	id, ok := x.spanIDs[string(key)]
+	if !ok {
+		id = int32(len(x.spanSets))
+		x.spanSets = append(x.spanSets, slices.Clone(spans))
+		x.spanIDs[string(key)] = id
+	}
 	return id
 }
 
@@ -632,8 +668,9 @@ func (x *external) egressRuns(c int32) []run {
 	if len(cl.egRules) == 0 {
 		return nil
 	}
-	key := listKey{rules: &cl.egRules[0], n: int32(len(cl.egRules))}
-	if a, ok := x.byList[key]; ok {
+	first, n := &cl.egRules[0], int32(len(cl.egRules))
+	a, ok := x.byList[first]
+	if ok && a.n == n && !a.ingress {
 		return a.runs
 	}
 	pairs := x.pairs[:0]
@@ -649,7 +686,9 @@ func (x *external) egressRuns(c int32) []run {
 	}
 	x.pairs = pairs
 	runs := x.answer(pairs)
-	x.byList[key] = listAnswer{runs: runs}
+	if !ok {
+		x.byList[first] = listAnswer{runs: runs, n: n}
+	}
 	return runs
 }
 
@@ -663,9 +702,9 @@ func (x *external) ingressRuns(c int32) []run {
 	if len(cl.inRules) == 0 {
 		return nil
 	}
-	key := listKey{rules: &cl.inRules[0], n: int32(len(cl.inRules)), ingress: true}
-	a, ok := x.byList[key]
-	if ok && !a.perClass {
+	first, n := &cl.inRules[0], int32(len(cl.inRules))
+	a, ok := x.byList[first]
+	if ok && a.n == n && a.ingress && !a.perClass {
 		return a.runs
 	}
 	pairs := x.pairs[:0]
@@ -684,7 +723,7 @@ func (x *external) ingressRuns(c int32) []run {
 	x.pairs = pairs
 	runs := x.answer(pairs)
 	if !ok {
-		x.byList[key] = listAnswer{runs: runs, perClass: perClass}
+		x.byList[first] = listAnswer{runs: runs, n: n, ingress: true, perClass: perClass}
 	}
 	return runs
 }
@@ -898,6 +937,11 @@ func newPortTable() portTable {
 	t.id(evaluator.PortSet{})
 	t.id(evaluator.AllPorts(evaluator.Protocols...))
 	return t
+}
+
+// clone returns a copy of the table that can grow on its own.
+func (t *portTable) clone() portTable {
+	return portTable{sets: slices.Clone(t.sets), ids: maps.Clone(t.ids), unions: maps.Clone(t.unions)}
 }
 
 // id numbers a port set.
