@@ -316,6 +316,9 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 		singles []int32
 		key     []byte
 	)
+	if cap(x.found) < len(wls) {
+		x.found = make([]found, 0, len(wls))
+	}
 	results := x.found[:0]
 	for wi, wl := range wls {
 		ids, singles = ids[:0], singles[:0]
