@@ -288,8 +288,21 @@ func (x *external) summarize(runs []run, set netSet) summary {
 // listOf gives each class its answer (a run list number, -1 for none).
 func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, own *ownNodes) []WorkloadExposure {
 	g := x.g
-	// Each answer is clipped to the network once, when first needed.
+	// Whether each answer meets the network is found once, and the answer is
+	// clipped to the network once, both when first needed: workloads that
+	// merge answers (inbound, most of them merge their own node's addresses)
+	// need only the first.
 	sums := make([]summary, len(x.lists))
+	meets := make([]int8, len(x.lists)) // 0 unknown, 1 no, 2 yes
+	meetsNet := func(id int32) bool {
+		if meets[id] == 0 {
+			meets[id] = 1
+			if x.meets(x.lists[id], set) {
+				meets[id] = 2
+			}
+		}
+		return meets[id] == 2
+	}
 	summaryOf := func(id int32) *summary {
 		s := &sums[id]
 		if !s.done {
@@ -326,7 +339,7 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 		for _, pi := range wl.pods {
 			id := listOf[g.podClass[pi]]
 			has := false
-			if id >= 0 && len(summaryOf(id).ranges) > 0 {
+			if id >= 0 && meetsNet(id) {
 				has = true
 				if !slices.Contains(ids, id) {
 					ids = append(ids, id)

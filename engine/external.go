@@ -870,6 +870,30 @@ func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, 
 	return x.keep(out), union, len(out) > 0 && same
 }
 
+// meets reports whether runs hold an address of a set (whether clip would
+// return any range).
+func (x *external) meets(runs []run, set netSet) bool {
+	j := 0
+	for _, r := range runs {
+		for j < len(set.ranges) && set.hi[j] < r.lo {
+			j++
+		}
+		if j == len(set.ranges) {
+			return false
+		}
+		if set.lo[j] >= r.hi {
+			continue
+		}
+		from, to := x.pieces[r.lo].From(), x.pieces[r.hi-1].To()
+		for k := j; k < len(set.ranges) && set.lo[k] < r.hi; k++ {
+			if !minAddr(to, set.ranges[k].To()).Less(maxAddr(from, set.ranges[k].From())) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // keep copies ranges into shared storage, allocated in large blocks.
 func (x *external) keep(rs []RangePorts) []RangePorts {
 	if len(rs) == 0 {
