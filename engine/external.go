@@ -244,16 +244,36 @@ func (x *external) setWindow(within []netipx.IPRange) {
 // cutSpace cuts both address families at the given boundaries and around each
 // single address, without merging neighbours.
 func cutSpace(bounds []netip.Addr, singles []netip.Addr) []netipx.IPRange {
-	bounds = slices.Clone(bounds)
+	// The extra cuts are few; the boundaries usually come sorted (the atom
+	// table's), so the two are merged rather than sorted together.
+	extra := make([]netip.Addr, 0, 2*len(singles)+2)
 	for _, a := range singles {
-		bounds = append(bounds, a)
+		extra = append(extra, a)
 		if next := a.Next(); next.IsValid() {
-			bounds = append(bounds, next)
+			extra = append(extra, next)
 		}
 	}
-	bounds = append(bounds, netip.IPv4Unspecified(), netip.IPv6Unspecified())
-	slices.SortFunc(bounds, func(x, y netip.Addr) int { return x.Compare(y) })
-	bounds = slices.Compact(bounds)
+	extra = append(extra, netip.IPv4Unspecified(), netip.IPv6Unspecified())
+	byAddr := func(x, y netip.Addr) int { return x.Compare(y) }
+	slices.SortFunc(extra, byAddr)
+	if !slices.IsSortedFunc(bounds, byAddr) {
+		bounds = slices.Clone(bounds)
+		slices.SortFunc(bounds, byAddr)
+	}
+	all := make([]netip.Addr, 0, len(bounds)+len(extra))
+	i, j := 0, 0
+	for i < len(bounds) || j < len(extra) {
+		var a netip.Addr
+		if j == len(extra) || i < len(bounds) && bounds[i].Less(extra[j]) {
+			a, i = bounds[i], i+1
+		} else {
+			a, j = extra[j], j+1
+		}
+		if n := len(all); n == 0 || all[n-1] != a {
+			all = append(all, a)
+		}
+	}
+	bounds = all
 	pieces := make([]netipx.IPRange, 0, len(bounds))
 	for i, b := range bounds {
 		var end netip.Addr
