@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/binary"
-	"maps"
 	"net/netip"
 	"slices"
 	"sort"
@@ -168,10 +167,9 @@ func (x *external) initAnswers(hint int) {
 }
 
 // allSpans numbers the pieces of every peer set, in the order the graph
-// holds them (which visits the ipBlocks close to the order they were read),
-// and the numeric ports of every port spec. The second half of the peer sets
-// is numbered by a goroutine with tables of its own, whose numbers are then
-// translated.
+// holds them (which visits the ipBlocks close to the order they were read).
+// The second half is numbered by a goroutine with tables of its own, whose
+// numbers are then translated.
 func (x *external) allSpans() {
 	n := len(x.g.peerSets)
 	half := n / 2
@@ -181,10 +179,6 @@ func (x *external) allSpans() {
 	wg.Go(func() {
 		for ps := half; ps < n; ps++ {
 			z.spansOf(int32(ps))
-		}
-		// x's port table is not used by spansOf.
-		for spec := range x.g.portSpecs {
-			x.numericPorts(int32(spec))
 		}
 	})
 	for ps := range half {
@@ -214,10 +208,6 @@ func (x *external) forAllClasses() *external {
 	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
 	y.initAnswers(hint)
-	// Both start from the numbered ports of every spec.
-	y.ports = x.ports.clone()
-	y.specPorts = slices.Clone(x.specPorts)
-	y.specNamed = slices.Clone(x.specNamed)
 	return y
 }
 
@@ -981,11 +971,6 @@ func newPortTable() portTable {
 	t.id(evaluator.PortSet{})
 	t.id(evaluator.AllPorts(evaluator.Protocols...))
 	return t
-}
-
-// clone returns a copy of the table that can grow on its own.
-func (t *portTable) clone() portTable {
-	return portTable{sets: slices.Clone(t.sets), ids: maps.Clone(t.ids), unions: maps.Clone(t.unions)}
 }
 
 // id numbers a port set.
