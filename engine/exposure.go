@@ -69,11 +69,15 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		}
 	}
 	window, _ := within.IPSet()
+	ranges := window.Ranges()
+	if ranges == nil {
+		ranges = []netipx.IPRange{} // no address asked about, not every address
+	}
 	// Both sides only read the graph once the pieces, workloads and span
 	// sets exist; each has its own port and answer tables, so they run side
 	// by side.
 	wls := g.workloadPods()
-	x := g.newExternalWithin(window.Ranges())
+	x := g.newExternalWithin(ranges)
 	y := x.forAllClasses()
 	var wg sync.WaitGroup
 	owns := make(chan *ownNodes, 1)

@@ -19,10 +19,12 @@ import (
 // every node-local admission, so one address answers for the piece): the
 // ports per workload and address, the pod counts, and the All flag. Answers
 // are computed only within the networks asked about, so the catalogue is
-// asked whole (with a network over everything, and without) and in part.
+// asked whole (with a network over everything, and without) and in part,
+// down to a network left with no address of its own.
 func TestExposuresEqualPerAddressAnswers(t *testing.T) {
 	wide := &model.Network{Name: "wide", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}}
 	inner := &model.Network{Name: "inner", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23"), netip.MustParsePrefix("198.51.100.0/24")}}
+	shadowed := &model.Network{Name: "shadowed", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23")}}
 	for seed := uint64(0); seed < 80; seed++ {
 		r, g := compiled(t, seed)
 		builtin := r.Snapshot.Catalog()
@@ -33,6 +35,9 @@ func TestExposuresEqualPerAddressAnswers(t *testing.T) {
 			{catalog: append(slices.Clone(builtin), wide, inner)},
 			{catalog: append(slices.Clone(builtin), inner)},
 			{catalog: append(slices.Clone(builtin), inner), names: []string{"cloud-metadata", "inner"}},
+			// A network whose addresses all belong to a more specific one: no
+			// address is asked about.
+			{catalog: append(slices.Clone(builtin), inner, shadowed), names: []string{"shadowed"}},
 		} {
 			checkExposures(t, seed, r, g, tc.catalog, tc.names)
 		}
