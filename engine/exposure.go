@@ -1,11 +1,11 @@
 package engine
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
+	"sync"
 
 	"go4.org/netipx"
 
@@ -48,37 +48,61 @@ type RangePorts struct {
 }
 
 // Exposures computes the exposure of every network of the catalogue (all of
-// them when names is empty). Classes with the same rule list get the same
-// answer, computed once for the whole address space from the ipBlocks'
-// boundaries; a workload's answer is its classes' answers combined, plus, on
-// the inbound side, the addresses of each pod's own node (§2.10).
+// them when names is empty). Classes whose rules name the same addresses with
+// the same ports get the same answer, computed once for the whole address
+// space from the ipBlocks' boundaries; a workload's answer is its classes'
+// answers combined, plus, on the inbound side, the addresses of each pod's own
+// node (§2.10).
 func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure {
 	effective := mostSpecific(catalog)
-	x := g.newExternal()
-	wls := g.workloadPods()
-	// Each class's answers, once: classes with the same rule list share them.
-	egress, ingress := make([][]run, len(g.classes)), make([][]run, len(g.classes))
-	for c := range g.classes {
-		egress[c], ingress[c] = x.egressRuns(int32(c)), x.ingressRuns(int32(c))
-	}
-	// The pieces of each pod's own node, for the pods whose ingress is not
-	// open anyway.
-	own := make([][]int, len(g.pods))
-	for pi, c := range g.podClass {
-		if c >= 0 && !x.isAll(ingress[c]) {
-			own[pi] = x.ownPieces(g.pods[pi])
-		}
-	}
 	var out []Exposure
 	for i, n := range catalog {
-		if len(names) > 0 && !slices.Contains(names, n.Name) {
-			continue
+		if len(names) == 0 || slices.Contains(names, n.Name) {
+			out = append(out, Exposure{Network: n, Effective: effective[i].Ranges()})
 		}
-		set := effective[i].Ranges()
-		e := Exposure{Network: n, Effective: set}
-		e.Outbound = x.exposureSide(wls, set, egress, nil)
-		e.Inbound = x.exposureSide(wls, set, ingress, own)
-		out = append(out, e)
+	}
+	// Only the networks' addresses are asked about.
+	var within netipx.IPSetBuilder
+	for _, e := range out {
+		for _, r := range e.Effective {
+			within.AddRange(r)
+		}
+	}
+	window, _ := within.IPSet()
+	ranges := window.Ranges()
+	if ranges == nil {
+		ranges = []netipx.IPRange{} // no address asked about, not every address
+	}
+	// Both sides only read the graph once the pieces, workloads and span
+	// sets exist; each has its own port and answer tables, so they run side
+	// by side.
+	wls := g.workloadPods()
+	x := g.newExternalWithin(ranges)
+	y := x.forAllClasses()
+	var wg sync.WaitGroup
+	owns := make(chan *ownNodes, 1)
+	wg.Go(func() {
+		owns <- y.ownNodes()
+		egress := make([]int32, len(g.classes))
+		for c := range g.classes {
+			egress[c] = y.listID(y.egressRuns(int32(c)))
+		}
+		for k := range out {
+			out[k].Outbound = y.exposureSide(wls, y.netSet(out[k].Effective), egress, nil)
+		}
+	})
+	ingress := make([]int32, len(g.classes))
+	for c := range g.classes {
+		ingress[c] = x.listID(x.ingressRuns(int32(c)))
+	}
+	own := <-owns
+	inbound := make([][]WorkloadExposure, len(out))
+	for k := range out {
+		inbound[k] = x.exposureSide(wls, x.netSet(out[k].Effective), ingress, own)
+	}
+	wg.Wait()
+	for k := range out {
+		out[k].Inbound = inbound[k]
 	}
 	return out
 }
@@ -92,9 +116,20 @@ type workloadPods struct {
 
 func (g *Graph) workloadPods() []workloadPods {
 	podWL, ids := g.workloads()
+	// Every workload's pods in one array: count, then fill.
+	at := make([]int32, len(ids)+1)
+	for pi, wl := range podWL {
+		if g.podClass[pi] >= 0 {
+			at[wl+1]++
+		}
+	}
+	for i := range ids {
+		at[i+1] += at[i]
+	}
+	all := make([]int32, at[len(ids)])
 	out := make([]workloadPods, len(ids))
 	for i, id := range ids {
-		out[i].id = id
+		out[i] = workloadPods{id: id, pods: all[at[i]:at[i]:at[i+1]]}
 	}
 	for pi, wl := range podWL {
 		if g.podClass[pi] >= 0 {
@@ -188,69 +223,136 @@ func minAddr(a, b netip.Addr) netip.Addr {
 	return b
 }
 
+// ownNodes groups the active pods by the pieces of their
+// own node's addresses, from which ingress is always admitted (§2.10).
+type ownNodes struct {
+	group  []int32   // per pod: index into pieces, -1 for none
+	pieces [][]int32 // sorted piece indexes of each group
+}
+
+// ownNodes finds the own-node pieces of every active pod. Pods are grouped
+// by node and host address, on which ownNodeAddrs depends.
+func (x *external) ownNodes() *ownNodes {
+	g := x.g
+	o := &ownNodes{group: make([]int32, len(g.pods))}
+	type hostGroup struct {
+		host  netip.Addr
+		group int32
+	}
+	byNode := map[string][]hostGroup{}
+	for pi, c := range g.podClass {
+		o.group[pi] = -1
+		p := g.pods[pi]
+		if c < 0 || p.NodeName == "" {
+			continue
+		}
+		hosts := byNode[p.NodeName]
+		id := int32(-1)
+		for _, h := range hosts {
+			if h.host == p.HostIP {
+				id = h.group
+				break
+			}
+		}
+		if id < 0 {
+			id = int32(len(o.pieces))
+			byNode[p.NodeName] = append(hosts, hostGroup{p.HostIP, id})
+			o.pieces = append(o.pieces, x.ownPieces(p))
+		}
+		o.group[pi] = id
+	}
+	return o
+}
+
+// summary is a run list clipped to a network.
+type summary struct {
+	ranges []RangePorts
+	ports  int32 // union of the ranges' ports
+	all    bool  // every address of the network, with the same ports
+	done   bool
+}
+
+// found is a workload's answer on one side, before it is reported.
+type found struct {
+	wl   int32 // index in the workload list
+	pods int32
+	sum  summary
+}
+
+// summarize clips runs to a network's addresses and summarises them.
+func (x *external) summarize(runs []run, set netSet) summary {
+	ranges, ports, same := x.clip(runs, set)
+	return summary{ranges: ranges, ports: ports, all: same && covers(ranges, set.ranges), done: true}
+}
+
 // exposureSide computes, per workload, the ports allowed towards (outbound) or
 // from (inbound) the addresses of a network. Every pod of a class is treated
 // alike, except that traffic from a pod's own node is always admitted (§2.10):
 // own gives each pod the pieces of its node's addresses (nil outbound).
-func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, runsOf [][]run, own [][]int) []WorkloadExposure {
+// listOf gives each class its answer (a run list number, -1 for none).
+func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, own *ownNodes) []WorkloadExposure {
 	g := x.g
-	var sb netipx.IPSetBuilder
-	for _, r := range set {
-		sb.AddRange(r)
-	}
-	inSet, _ := sb.IPSet()
-	var out []WorkloadExposure
-	var lists [][]run
-	// Most workloads have the answer of one rule list, shared with others:
-	// clip each list once.
-	type summary struct {
-		ranges []RangePorts
-		ports  evaluator.PortSet
-		all    bool
-	}
-	summaries := map[*run]summary{}
-	summarize := func(runs []run, singles []int) summary {
-		shared := len(singles) == 0 && len(runs) > 0
-		if shared {
-			if s, ok := summaries[&runs[0]]; ok {
-				return s
+	// Whether each answer meets the network is found once, and the answer is
+	// clipped to the network once, both when first needed: workloads that
+	// merge answers (inbound, most of them merge their own node's addresses)
+	// need only the first.
+	sums := make([]summary, len(x.lists))
+	meets := make([]int8, len(x.lists)) // 0 unknown, 1 no, 2 yes
+	meetsNet := func(id int32) bool {
+		if meets[id] == 0 {
+			meets[id] = 1
+			if x.meets(x.lists[id], set) {
+				meets[id] = 2
 			}
 		}
-		var s summary
-		s.ranges = x.clip(runs, set)
-		for _, r := range s.ranges {
-			s.ports = s.ports.Union(r.Ports)
-		}
-		s.all = samePorts(s.ranges) && covers(s.ranges, set)
-		if shared {
-			summaries[&runs[0]] = s
+		return meets[id] == 2
+	}
+	summaryOf := func(id int32) *summary {
+		s := &sums[id]
+		if !s.done {
+			*s = x.summarize(x.lists[id], set)
 		}
 		return s
 	}
-	for _, wl := range wls {
-		lists = lists[:0]
-		var singles []int
-		pods := 0
-		lastClass := int32(-1)
-		var classRuns []run
-		classHas, classAll := false, false
-		for _, pi := range wl.pods {
-			c := g.podClass[pi]
-			if c != lastClass {
-				lastClass, classRuns = c, runsOf[c]
-				if !slicesContainRuns(lists, classRuns) {
-					lists = append(lists, classRuns)
+	// The own-node pieces of each group that lie in the network.
+	var ownIn [][]int32
+	if own != nil {
+		ownIn = make([][]int32, len(own.pieces))
+		for gi, pieces := range own.pieces {
+			for _, p := range pieces {
+				if rangesContain(set.ranges, x.pieces[p].From()) {
+					ownIn[gi] = append(ownIn[gi], p)
 				}
-				classHas = len(classRuns) > 0 && len(summarize(classRuns, nil).ranges) > 0
-				classAll = x.isAll(classRuns)
 			}
-			has := classHas
-			if own != nil && !classAll {
-				for _, piece := range own[pi] {
-					if inSet.Contains(x.pieces[piece].From()) {
-						singles = append(singles, piece)
-						has = true
-					}
+		}
+	}
+	// Workloads whose classes have several answers, by those answers.
+	multi := map[string]summary{}
+	var (
+		ids     []int32
+		singles []int32
+		key     []byte
+	)
+	if cap(x.found) < len(wls) {
+		x.found = make([]found, 0, len(wls))
+	}
+	results := x.found[:0]
+	for wi, wl := range wls {
+		ids, singles = ids[:0], singles[:0]
+		pods := 0
+		for _, pi := range wl.pods {
+			id := listOf[g.podClass[pi]]
+			has := false
+			if id >= 0 && meetsNet(id) {
+				has = true
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			if own != nil && id != allListID {
+				if gi := own.group[pi]; gi >= 0 && len(ownIn[gi]) > 0 {
+					singles = append(singles, ownIn[gi]...)
+					has = true
 				}
 			}
 			if has {
@@ -260,20 +362,41 @@ func (x *external) exposureSide(wls []workloadPods, set []netipx.IPRange, runsOf
 		if pods == 0 {
 			continue
 		}
-		sum := summarize(x.unionRuns(lists, singles), singles)
-		out = append(out, WorkloadExposure{Workload: wl.id, Pods: pods, Ranges: sum.ranges, Ports: sum.ports, All: sum.all})
+		var s summary
+		switch {
+		case len(singles) == 0 && len(ids) == 1:
+			s = *summaryOf(ids[0])
+		case len(singles) == 0:
+			slices.Sort(ids)
+			key = key[:0]
+			for _, id := range ids {
+				key = binary.LittleEndian.AppendUint32(key, uint32(id))
+			}
+			var ok bool
+			if s, ok = multi[string(key)]; !ok {
+				s = x.summarize(x.unionRuns(ids, nil), set)
+				multi[string(key)] = s
+			}
+		default:
+			s = x.summarize(x.unionRuns(ids, singles), set)
+		}
+		results = append(results, found{int32(wi), int32(pods), s})
+	}
+	x.found = results
+	if len(results) == 0 {
+		return nil
+	}
+	out := make([]WorkloadExposure, len(results))
+	for i, f := range results {
+		out[i] = WorkloadExposure{Workload: wls[f.wl].id, Pods: int(f.pods), Ranges: f.sum.ranges, Ports: x.ports.sets[f.sum.ports], All: f.sum.all}
 	}
 	return out
 }
 
-// slicesContainRuns reports whether lists already holds the very same run list.
-func slicesContainRuns(lists [][]run, r []run) bool {
-	for _, l := range lists {
-		if len(l) == len(r) && (len(l) == 0 || &l[0] == &r[0]) {
-			return true
-		}
-	}
-	return false
+// rangesContain reports whether sorted, disjoint ranges hold an address.
+func rangesContain(set []netipx.IPRange, a netip.Addr) bool {
+	i := sort.Search(len(set), func(i int) bool { return !set[i].To().Less(a) })
+	return i < len(set) && !a.Less(set[i].From())
 }
 
 func workloadID(p *model.Pod) string {
@@ -293,22 +416,4 @@ func samePorts(rs []RangePorts) bool {
 		}
 	}
 	return true
-}
-
-// namedSignature identifies a class's named ports, on which the named ports of
-// its ingress rules resolve.
-func namedSignature(cl *class) string {
-	if len(cl.namedPorts) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, p := range cl.namedPorts {
-		b.WriteString(p.Name)
-		b.WriteByte('/')
-		b.WriteString(string(p.Protocol))
-		b.WriteByte('/')
-		b.WriteString(strconv.Itoa(int(p.Port)))
-		b.WriteByte(',')
-	}
-	return b.String()
 }

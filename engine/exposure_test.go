@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,122 +10,149 @@ import (
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
+	"github.com/netreach/netreach/model/modeltest"
 )
 
 // TestExposuresEqualPerAddressAnswers checks every network's exposure, both
 // directions, against pod-by-pod queries at one address of every piece of the
 // address space that the network holds (pieces are uniform for every policy and
 // every node-local admission, so one address answers for the piece): the
-// ports per workload and address, the pod counts, and the All flag.
+// ports per workload and address, the pod counts, and the All flag. Answers
+// are computed only within the networks asked about, so the catalogue is
+// asked whole (with a network over everything, and without) and in part,
+// down to a network left with no address of its own.
 func TestExposuresEqualPerAddressAnswers(t *testing.T) {
+	wide := &model.Network{Name: "wide", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}}
+	inner := &model.Network{Name: "inner", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23"), netip.MustParsePrefix("198.51.100.0/24")}}
+	shadowed := &model.Network{Name: "shadowed", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23")}}
 	for seed := uint64(0); seed < 80; seed++ {
 		r, g := compiled(t, seed)
-		catalog := append(r.Snapshot.Catalog(),
-			&model.Network{Name: "wide", Type: model.NetworkCustom, CIDRs: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}},
-			&model.Network{Name: "inner", Type: model.NetworkPeering, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/23"), netip.MustParsePrefix("198.51.100.0/24")}},
-		)
-		exps := g.Exposures(catalog)
-		if len(exps) != len(catalog) {
-			t.Fatalf("seed %d: %d exposures for %d networks", seed, len(exps), len(catalog))
+		builtin := r.Snapshot.Catalog()
+		for _, tc := range []struct {
+			catalog []*model.Network
+			names   []string
+		}{
+			{catalog: append(slices.Clone(builtin), wide, inner)},
+			{catalog: append(slices.Clone(builtin), inner)},
+			{catalog: append(slices.Clone(builtin), inner), names: []string{"cloud-metadata", "inner"}},
+			// A network whose addresses all belong to a more specific one: no
+			// address is asked about.
+			{catalog: append(slices.Clone(builtin), inner, shadowed), names: []string{"shadowed"}},
+		} {
+			checkExposures(t, seed, r, g, tc.catalog, tc.names)
 		}
-		pieces := g.rawPieces()
-		for _, e := range exps {
-			var b netipx.IPSetBuilder
-			for _, rg := range e.Effective {
-				b.AddRange(rg)
-			}
-			set, _ := b.IPSet()
-			// One address of every piece the network holds, and where a piece is
-			// only partly in the network, an address of that part.
-			var samples []netip.Addr
-			for _, p := range pieces {
-				for _, rg := range set.Ranges() {
-					from, to := maxAddr(p.From(), rg.From()), minAddr(p.To(), rg.To())
-					if from.BitLen() == to.BitLen() && !to.Less(from) {
-						samples = append(samples, from, to)
-					}
+	}
+}
+
+// checkExposures compares the exposures of the named networks of a catalogue
+// (all when names is empty) with pod-by-pod queries.
+func checkExposures(t *testing.T, seed uint64, r *modeltest.Random, g *Graph, catalog []*model.Network, names []string) {
+	t.Helper()
+	exps := g.Exposures(catalog, names...)
+	want := len(catalog)
+	if len(names) > 0 {
+		want = len(names)
+	}
+	if len(exps) != want {
+		t.Fatalf("seed %d: %d exposures for %d networks", seed, len(exps), want)
+	}
+	pieces := g.rawPieces()
+	for _, e := range exps {
+		var b netipx.IPSetBuilder
+		for _, rg := range e.Effective {
+			b.AddRange(rg)
+		}
+		set, _ := b.IPSet()
+		// One address of every piece the network holds, and where a piece is
+		// only partly in the network, an address of that part.
+		var samples []netip.Addr
+		for _, p := range pieces {
+			for _, rg := range set.Ranges() {
+				from, to := maxAddr(p.From(), rg.From()), minAddr(p.To(), rg.To())
+				if from.BitLen() == to.BitLen() && !to.Less(from) {
+					samples = append(samples, from, to)
 				}
 			}
-			// Queries read an IPv4-mapped IPv6 address as the IPv4 address
-			// (IPEndpoint unmaps it); ipBlocks and networks keep the families
-			// apart, so those samples ask a different question.
-			kept := samples[:0]
+		}
+		// Queries read an IPv4-mapped IPv6 address as the IPv4 address
+		// (IPEndpoint unmaps it); ipBlocks and networks keep the families
+		// apart, so those samples ask a different question.
+		kept := samples[:0]
+		for _, a := range samples {
+			if !a.Is4In6() {
+				kept = append(kept, a)
+			}
+		}
+		samples = kept
+		for _, outbound := range []bool{true, false} {
+			got := e.Inbound
+			if outbound {
+				got = e.Outbound
+			}
+			wantPorts := map[[2]string]evaluator.PortSet{}
+			wantPods := map[string]map[string]bool{}
 			for _, a := range samples {
-				if !a.Is4In6() {
-					kept = append(kept, a)
+				for _, p := range r.Snapshot.Pods {
+					if p.Terminated() {
+						continue
+					}
+					ep, _ := g.PodEndpoint(p)
+					var ports evaluator.PortSet
+					if outbound {
+						ports = g.AllowedPorts(ep, g.IPEndpoint(a))
+					} else {
+						ports = g.AllowedPorts(g.IPEndpoint(a), ep)
+					}
+					if ports.Empty() {
+						continue
+					}
+					k := [2]string{workloadID(p), a.String()}
+					wantPorts[k] = wantPorts[k].Union(ports)
+					if wantPods[workloadID(p)] == nil {
+						wantPods[workloadID(p)] = map[string]bool{}
+					}
+					wantPods[workloadID(p)][p.ID()] = true
 				}
 			}
-			samples = kept
-			for _, outbound := range []bool{true, false} {
-				got := e.Inbound
-				if outbound {
-					got = e.Outbound
+			gotPorts := map[[2]string]evaluator.PortSet{}
+			gotPods := map[string]int{}
+			for _, we := range got {
+				gotPods[we.Workload] = we.Pods
+				union := evaluator.PortSet{}
+				for i, rp := range we.Ranges {
+					if i > 0 && !we.Ranges[i-1].Range.To().Less(rp.Range.From()) {
+						t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, we.Ranges)
+					}
+					if !set.ContainsRange(rp.Range) {
+						t.Fatalf("seed %d %s: %s range %s is outside the network", seed, e.Network.Name, we.Workload, rp.Range)
+					}
+					union = union.Union(rp.Ports)
 				}
-				wantPorts := map[[2]string]evaluator.PortSet{}
-				wantPods := map[string]map[string]bool{}
+				if !union.Equal(we.Ports) {
+					t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports, union)
+				}
+				wantAll := len(we.Ranges) > 0 && samePorts(we.Ranges) && covers(we.Ranges, set.Ranges())
+				if we.All != wantAll {
+					t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All, wantAll)
+				}
 				for _, a := range samples {
-					for _, p := range r.Snapshot.Pods {
-						if p.Terminated() {
-							continue
-						}
-						ep, _ := g.PodEndpoint(p)
-						var ports evaluator.PortSet
-						if outbound {
-							ports = g.AllowedPorts(ep, g.IPEndpoint(a))
-						} else {
-							ports = g.AllowedPorts(g.IPEndpoint(a), ep)
-						}
-						if ports.Empty() {
-							continue
-						}
-						k := [2]string{workloadID(p), a.String()}
-						wantPorts[k] = wantPorts[k].Union(ports)
-						if wantPods[workloadID(p)] == nil {
-							wantPods[workloadID(p)] = map[string]bool{}
-						}
-						wantPods[workloadID(p)][p.ID()] = true
-					}
-				}
-				gotPorts := map[[2]string]evaluator.PortSet{}
-				gotPods := map[string]int{}
-				for _, we := range got {
-					gotPods[we.Workload] = we.Pods
-					union := evaluator.PortSet{}
-					for i, rp := range we.Ranges {
-						if i > 0 && !we.Ranges[i-1].Range.To().Less(rp.Range.From()) {
-							t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, we.Ranges)
-						}
-						if !set.ContainsRange(rp.Range) {
-							t.Fatalf("seed %d %s: %s range %s is outside the network", seed, e.Network.Name, we.Workload, rp.Range)
-						}
-						union = union.Union(rp.Ports)
-					}
-					if !union.Equal(we.Ports) {
-						t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports, union)
-					}
-					wantAll := len(we.Ranges) > 0 && samePorts(we.Ranges) && covers(we.Ranges, set.Ranges())
-					if we.All != wantAll {
-						t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All, wantAll)
-					}
-					for _, a := range samples {
-						for _, rp := range we.Ranges {
-							if rp.Range.Contains(a) {
-								gotPorts[[2]string{we.Workload, a.String()}] = rp.Ports
-							}
+					for _, rp := range we.Ranges {
+						if rp.Range.Contains(a) {
+							gotPorts[[2]string{we.Workload, a.String()}] = rp.Ports
 						}
 					}
 				}
-				wantCounts := map[string]int{}
-				for w, pods := range wantPods {
-					wantCounts[w] = len(pods)
-				}
-				portsEqual := cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })
-				if diff := cmp.Diff(wantPorts, gotPorts, portsEqual); diff != "" {
-					t.Fatalf("seed %d %s outbound=%v: ports per workload and address (-pair queries +exposure):\n%s\n%s", seed, e.Network.Name, outbound, diff, r.Manifests)
-				}
-				if diff := cmp.Diff(wantCounts, gotPods); diff != "" {
-					t.Fatalf("seed %d %s outbound=%v: pod counts (-pair queries +exposure):\n%s", seed, e.Network.Name, outbound, diff)
-				}
+			}
+			wantCounts := map[string]int{}
+			for w, pods := range wantPods {
+				wantCounts[w] = len(pods)
+			}
+			portsEqual := cmp.Comparer(func(a, b evaluator.PortSet) bool { return a.Equal(b) })
+			if diff := cmp.Diff(wantPorts, gotPorts, portsEqual); diff != "" {
+				t.Fatalf("seed %d %s outbound=%v: ports per workload and address (-pair queries +exposure):\n%s\n%s", seed, e.Network.Name, outbound, diff, r.Manifests)
+			}
+			if diff := cmp.Diff(wantCounts, gotPods); diff != "" {
+				t.Fatalf("seed %d %s outbound=%v: pod counts (-pair queries +exposure):\n%s", seed, e.Network.Name, outbound, diff)
 			}
 		}
 	}

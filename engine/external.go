@@ -1,11 +1,11 @@
 package engine
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"sort"
-	"strconv"
-	"strings"
+	"sync"
 
 	"go4.org/netipx"
 
@@ -19,59 +19,251 @@ import (
 // is a short list of runs of pieces with equal ports, computed from the
 // ipBlocks' boundaries rather than by asking address after address. Exposure
 // and the networks of a blast radius both read it.
+//
+// Only two things about a rule matter for addresses: the pieces its peers
+// match (the same for every rule naming the same ipBlocks, whatever pod peers
+// it also names) and its ports. Both are numbered once (span sets and port
+// sets), so that rule lists are compared, and their answers cached, as short
+// lists of (span set, port set) pairs.
 type external struct {
 	g      *Graph
 	pieces []netipx.IPRange
 	v6     int // index of the first IPv6 piece
-	// lists caches the runs of each rule list (by its first rule and length)
-	// and named-port signature.
-	lists map[listKey][]run
+	// starts4 and starts6 hold the first address of each IPv4 and IPv6
+	// piece, for pieceOf.
+	starts4 []uint32
+	starts6 []u128
+	// window, when not nil, is the only part of the space asked about, as
+	// sorted piece spans, and as address ranges per family (win4, win6).
+	window []span
+	win4   [][2]uint32
+	win6   [][2]u128
+
+	ports portTable
+
+	// peerSpans numbers the pieces each peer set matches: an index into
+	// spanSets, noSpans when it matches no address outside the pods, or
+	// spansUnknown before it is first needed.
+	peerSpans []int32
+	spanSets  [][]span
+	spanIDs   map[string]int32
+	// specPorts numbers the numeric ports of each port spec (-1: not yet);
+	// specNamed tells which specs have named ports.
+	specPorts []int32
+	specNamed []bool
+	// named numbers the ports of a spec with named ports resolved on a
+	// destination, by spec and the container ports that matched.
+	named map[string]int32
+
+	// answers caches the runs of each distinct list of (span set, ports) pairs.
+	answers map[string][]run
+	// byList caches the answer of each rule list (classes with the same
+	// policies share one), unless it depends on a class's named ports.
+	byList map[*ruleRef]listAnswer
+	// canon holds one copy of each distinct run list; lists numbers them (the
+	// open answer allRuns is list 0).
+	canon   map[string][]run
+	listIDs map[*run]int32
+	lists   [][]run
 	// allRuns is every piece with every port, shared by every open class.
 	allRuns []run
-	// own caches ownPieces per node and host address.
-	own map[ownKey][]int
-	// canon holds one copy of each distinct run list (canonical).
-	canon map[string][]run
+
+	// Scratch space reused by every answer.
+	pairs   []pair
+	key     []byte
+	events  []event
+	count   []int32
+	cuts    []int32
+	union   []run
+	holes   []span
+	spanBuf []span
+	spanOut []span
+	rp      []RangePorts
+	arena   []RangePorts
+	found   []found
 }
 
-// listKey identifies a rule list and, for ingress lists with named ports, the
-// destination's named ports they resolve against.
-type listKey struct {
-	rules   *ruleRef
-	n       int
-	ingress bool
-	named   string
+// listAnswer is the runs of a rule list, cached by its first rule; n and
+// ingress tell which list (length and direction) they belong to. perClass is
+// true when named ports resolved on the class (§2.9) took part, so that the
+// runs hold only for it.
+type listAnswer struct {
+	runs     []run
+	n        int32
+	ingress  bool
+	perClass bool
 }
 
-// run is a stretch of pieces [lo, hi) with the same allowed ports.
+// span is a stretch of pieces [lo, hi).
+type span struct{ lo, hi int32 }
+
+// run is a stretch of pieces [lo, hi) with the same allowed ports (an index
+// into the port table).
 type run struct {
-	lo, hi int
-	ports  evaluator.PortSet
+	lo, hi int32
+	ports  int32
 }
+
+// pair is what one rule allows with addresses: the ports of a port-set id
+// with the pieces of a span set.
+type pair struct{ spans, ports int32 }
+
+// event opens (rule ≥ 0) or closes (^rule) a pair's span at a piece; rule
+// boundary marks a place where runs must break (the IPv6 pieces start).
+type event struct{ pos, rule int32 }
+
+const (
+	spansUnknown = -2
+	noSpans      = -1
+	boundary     = int32(-1 << 31)
+)
 
 // newExternal cuts the address space at every ipBlock boundary, node address
 // and pod host address, so that each piece is treated alike by every rule and
 // by the node-local admission of §2.10.
-func (g *Graph) newExternal() *external {
-	x := &external{g: g, pieces: g.rawPieces(), lists: map[listKey][]run{}, own: map[ownKey][]int{}, canon: map[string][]run{}}
+func (g *Graph) newExternal() *external { return g.newExternalWithin(nil) }
+
+// newExternalWithin is newExternal for questions only about the addresses of
+// within (sorted ranges; nil for every address): answers leave out the pieces
+// outside it, which makes them shorter and lets more rule lists share them.
+func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
+	x := &external{g: g, pieces: g.rawPieces(), spanIDs: map[string]int32{}}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
-	x.all()
+	x.starts4 = make([]uint32, x.v6)
+	for i := range x.starts4 {
+		x.starts4[i] = v4Uint(x.pieces[i].From())
+	}
+	x.starts6 = make([]u128, len(x.pieces)-x.v6)
+	for i := range x.starts6 {
+		x.starts6[i] = v6Uint(x.pieces[x.v6+i].From())
+	}
+	x.peerSpans = make([]int32, len(g.peerSets))
+	for i := range x.peerSpans {
+		x.peerSpans[i] = spansUnknown
+	}
+	if within != nil {
+		x.setWindow(within)
+	}
+	x.initAnswers(0)
 	return x
+}
+
+// initAnswers gives x empty port and answer tables, sized for about hint
+// distinct rule lists.
+func (x *external) initAnswers(hint int) {
+	x.ports = newPortTable()
+	x.named = map[string]int32{}
+	x.answers = make(map[string][]run, hint/4)
+	x.byList = make(map[*ruleRef]listAnswer, hint)
+	x.canon = make(map[string][]run, hint/4)
+	x.listIDs = make(map[*run]int32, hint/4)
+	x.specPorts = make([]int32, len(x.g.portSpecs))
+	for i := range x.specPorts {
+		x.specPorts[i] = -1
+	}
+	x.specNamed = make([]bool, len(x.g.portSpecs))
+	x.allRuns, x.lists = nil, nil
+	x.all()
+}
+
+// allSpans numbers the pieces of every peer set, in the order the graph
+// holds them (which visits the ipBlocks close to the order they were read).
+// The second half is numbered by a goroutine with tables of its own, whose
+// numbers are then translated.
+func (x *external) allSpans() {
+	n := len(x.g.peerSets)
+	half := n / 2
+	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: map[string]int32{}}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ps := half; ps < n; ps++ {
+			z.spansOf(int32(ps))
+		}
+	})
+	for ps := range half {
+		x.spansOf(int32(ps))
+	}
+	wg.Wait()
+	ids := make([]int32, len(z.spanSets))
+	for i, spans := range z.spanSets {
+		ids[i] = x.internSpans(spans)
+	}
+	for ps := half; ps < n; ps++ {
+		if id := x.peerSpans[ps]; id >= 0 {
+			x.peerSpans[ps] = ids[id]
+		}
+	}
+}
+
+// forAllClasses readies x's tables for answering every class (sized for
+// about half as many distinct rule lists as classes) and returns a sibling
+// for the other direction: tables of its own sharing x's pieces, window and
+// span sets, which after allSpans are only read, so that x and the sibling
+// may be used by two goroutines at once.
+func (x *external) forAllClasses() *external {
+	hint := len(x.g.classes) / 2
+	x.initAnswers(hint)
+	x.allSpans()
+	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
+	y.initAnswers(hint)
+	return y
+}
+
+// setWindow keeps answers to the pieces that meet the given ranges.
+func (x *external) setWindow(within []netipx.IPRange) {
+	x.window = []span{}
+	for _, r := range within {
+		if r.From().Is4() {
+			x.win4 = append(x.win4, [2]uint32{v4Uint(r.From()), v4Uint(r.To())})
+		} else {
+			x.win6 = append(x.win6, [2]u128{v6Uint(r.From()), v6Uint(r.To())})
+		}
+		s := span{int32(x.pieceOf(r.From())), int32(x.pieceOf(r.To()) + 1)}
+		// Ranges within one piece share it; spans that touch merge within a
+		// family.
+		if n := len(x.window); n > 0 && (x.window[n-1].hi > s.lo || x.window[n-1].hi == s.lo && s.lo != int32(x.v6)) {
+			x.window[n-1].hi = max(x.window[n-1].hi, s.hi)
+			continue
+		}
+		x.window = append(x.window, s)
+	}
 }
 
 // cutSpace cuts both address families at the given boundaries and around each
 // single address, without merging neighbours.
 func cutSpace(bounds []netip.Addr, singles []netip.Addr) []netipx.IPRange {
-	bounds = slices.Clone(bounds)
+	// The extra cuts are few; the boundaries usually come sorted (the atom
+	// table's), so the two are merged rather than sorted together.
+	extra := make([]netip.Addr, 0, 2*len(singles)+2)
 	for _, a := range singles {
-		bounds = append(bounds, a)
+		extra = append(extra, a)
 		if next := a.Next(); next.IsValid() {
-			bounds = append(bounds, next)
+			extra = append(extra, next)
 		}
 	}
-	bounds = append(bounds, netip.IPv4Unspecified(), netip.IPv6Unspecified())
-	slices.SortFunc(bounds, func(x, y netip.Addr) int { return x.Compare(y) })
-	bounds = slices.Compact(bounds)
+	extra = append(extra, netip.IPv4Unspecified(), netip.IPv6Unspecified())
+	byAddr := func(x, y netip.Addr) int { return x.Compare(y) }
+	slices.SortFunc(extra, byAddr)
+	if !slices.IsSortedFunc(bounds, byAddr) {
+		bounds = slices.Clone(bounds)
+		slices.SortFunc(bounds, byAddr)
+	}
+	all := make([]netip.Addr, 0, len(bounds)+len(extra))
+	i, j := 0, 0
+	for i < len(bounds) || j < len(extra) {
+		var a netip.Addr
+		if j == len(extra) || i < len(bounds) && bounds[i].Less(extra[j]) {
+			a, i = bounds[i], i+1
+		} else {
+			a, j = extra[j], j+1
+		}
+		if n := len(all); n == 0 || all[n-1] != a {
+			all = append(all, a)
+		}
+	}
+	bounds = all
 	pieces := make([]netipx.IPRange, 0, len(bounds))
 	for i, b := range bounds {
 		var end netip.Addr
@@ -88,126 +280,378 @@ func cutSpace(bounds []netip.Addr, singles []netip.Addr) []netipx.IPRange {
 	return pieces
 }
 
+func v4Uint(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}
+
+// u128 is an IPv6 address as a number.
+type u128 struct{ hi, lo uint64 }
+
+func v6Uint(a netip.Addr) u128 {
+	b := a.As16()
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+func (u u128) less(v u128) bool { return u.hi < v.hi || u.hi == v.hi && u.lo < v.lo }
+
+// v6Bounds returns the first and last address of a masked IPv6 prefix.
+func v6Bounds(m netip.Prefix) (first, last u128) {
+	first = v6Uint(m.Addr())
+	last = first
+	if host := 128 - m.Bits(); host >= 64 {
+		last.lo = ^uint64(0)
+		last.hi |= uint64(1)<<(host-64) - 1
+	} else {
+		last.lo |= uint64(1)<<host - 1
+	}
+	return first, last
+}
+
 // pieceOf returns the index of the piece holding an address.
 func (x *external) pieceOf(a netip.Addr) int {
-	return sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Compare(a) > 0 }) - 1
+	if a.Is4() {
+		return x.piece4(v4Uint(a))
+	}
+	return x.piece6(v6Uint(a))
+}
+
+// piece6 returns the index of the IPv6 piece holding an address.
+func (x *external) piece6(u u128) int {
+	return x.v6 + sort.Search(len(x.starts6), func(i int) bool { return u.less(x.starts6[i]) }) - 1
+}
+
+// piece4 returns the index of the IPv4 piece holding an address: the last
+// one starting at or below it (piece 0 starts at 0.0.0.0).
+func (x *external) piece4(u uint32) int {
+	i, found := slices.BinarySearch(x.starts4, u)
+	if !found {
+		i--
+	}
+	return i
 }
 
 // span returns the pieces [lo, hi) that make up a prefix; prefixes of ipBlocks
 // start and end on piece boundaries.
-func (x *external) span(p netip.Prefix) (int, int) {
-	lo := x.pieceOf(p.Masked().Addr())
-	hi := x.pieceOf(lastAddr(p)) + 1
-	return lo, hi
+func (x *external) span(p netip.Prefix) (int32, int32) {
+	m := p.Masked()
+	var s span
+	if m.Addr().Is4() {
+		first := v4Uint(m.Addr())
+		last := first | uint32(uint64(1)<<(32-m.Bits())-1)
+		s = span{int32(x.piece4(first)), int32(x.piece4(last) + 1)}
+	} else {
+		first, last := v6Bounds(m)
+		s = span{int32(x.piece6(first)), int32(x.piece6(last) + 1)}
+	}
+	return s.lo, s.hi
 }
 
-// blockSpans returns the pieces an ipBlock matches: its cidr minus every
+// appendBlockSpans appends the pieces an ipBlock matches: its cidr minus every
 // except (§2.8), as sorted, disjoint [lo, hi) intervals.
-func (x *external) blockSpans(b *model.IPBlock) [][2]int {
+func (x *external) appendBlockSpans(out []span, b *model.IPBlock) []span {
 	lo, hi := x.span(b.CIDR)
-	var holes [][2]int
+	if len(b.Except) == 0 {
+		return append(out, span{lo, hi})
+	}
+	holes := x.holes[:0]
+	defer func() { x.holes = holes }()
 	for _, e := range b.Except {
+		if !x.inWindow(e) {
+			continue // it only takes away addresses outside the window
+		}
 		elo, ehi := x.span(e)
 		elo, ehi = max(elo, lo), min(ehi, hi)
 		if elo < ehi {
-			holes = append(holes, [2]int{elo, ehi})
+			holes = append(holes, span{elo, ehi})
 		}
 	}
-	slices.SortFunc(holes, func(a, b [2]int) int { return a[0] - b[0] })
-	var out [][2]int
+	slices.SortFunc(holes, func(a, b span) int { return int(a.lo - b.lo) })
 	at := lo
 	for _, h := range holes {
-		if h[0] > at {
-			out = append(out, [2]int{at, h[0]})
+		if h.lo > at {
+			out = append(out, span{at, h.lo})
 		}
-		at = max(at, h[1])
+		at = max(at, h.hi)
 	}
 	if at < hi {
-		out = append(out, [2]int{at, hi})
+		out = append(out, span{at, hi})
 	}
 	return out
+}
+
+// spansOf numbers the pieces a peer set matches outside the pods, within the
+// window: an empty from/to matches every address (§2.5), an ipBlock its cidr
+// minus its excepts (§2.8); pod selectors match no address outside the pods.
+func (x *external) spansOf(ps int32) int32 {
+	if id := x.peerSpans[ps]; id != spansUnknown {
+		return id
+	}
+	set := &x.g.peerSets[ps]
+	spans := x.spanBuf[:0]
+	if set.allExternal {
+		spans = append(spans, span{0, int32(x.v6)}, span{int32(x.v6), int32(len(x.pieces))})
+	} else {
+		for _, b := range set.blocks {
+			if x.inWindow(b.CIDR) {
+				spans = x.appendBlockSpans(spans, b)
+			}
+		}
+		if len(set.blocks) > 1 {
+			slices.SortFunc(spans, func(a, b span) int { return int(a.lo - b.lo) })
+			// Merge overlapping spans, and touching ones within one family.
+			merged := spans[:0]
+			for _, s := range spans {
+				if n := len(merged); n > 0 && (s.lo < merged[n-1].hi || s.lo == merged[n-1].hi && s.lo != int32(x.v6)) {
+					merged[n-1].hi = max(merged[n-1].hi, s.hi)
+					continue
+				}
+				merged = append(merged, s)
+			}
+			spans = merged
+		}
+	}
+	x.spanBuf = spans
+	id := x.internSpans(x.restrict(spans))
+	x.peerSpans[ps] = id
+	return id
+}
+
+// internSpans numbers a span list (noSpans for the empty one).
+func (x *external) internSpans(spans []span) int32 {
+	if len(spans) == 0 {
+		return noSpans
+	}
+	key := x.key[:0]
+	for _, s := range spans {
+		key = binary.LittleEndian.AppendUint32(key, uint32(s.lo))
+		key = binary.LittleEndian.AppendUint32(key, uint32(s.hi))
+	}
+	x.key = key
+	id, ok := x.spanIDs[string(key)]
+	if !ok {
+		id = int32(len(x.spanSets))
+		x.spanSets = append(x.spanSets, slices.Clone(spans))
+		x.spanIDs[string(key)] = id
+	}
+	return id
+}
+
+// restrict intersects sorted, disjoint spans with the window (in scratch
+// space), dropping empty ones.
+func (x *external) restrict(spans []span) []span {
+	out := x.spanOut[:0]
+	if x.window == nil {
+		for _, s := range spans {
+			if s.lo < s.hi {
+				out = append(out, s)
+			}
+		}
+		x.spanOut = out
+		return out
+	}
+	w := x.window
+	j := 0
+	for _, s := range spans {
+		for j < len(w) && w[j].hi <= s.lo {
+			j++
+		}
+		for k := j; k < len(w) && w[k].lo < s.hi; k++ {
+			if lo, hi := max(s.lo, w[k].lo), min(s.hi, w[k].hi); lo < hi {
+				out = append(out, span{lo, hi})
+			}
+		}
+	}
+	x.spanOut = out
+	return out
+}
+
+// inWindow reports whether a prefix meets the window's addresses; a prefix
+// that does not can be left out of every span within the window.
+func (x *external) inWindow(p netip.Prefix) bool {
+	if x.window == nil {
+		return true
+	}
+	m := p.Masked()
+	if m.Addr().Is4() {
+		first := v4Uint(m.Addr())
+		last := first | uint32(uint64(1)<<(32-m.Bits())-1)
+		i := sort.Search(len(x.win4), func(i int) bool { return x.win4[i][1] >= first })
+		return i < len(x.win4) && x.win4[i][0] <= last
+	}
+	first, last := v6Bounds(m)
+	i := sort.Search(len(x.win6), func(i int) bool { return !x.win6[i][1].less(first) })
+	return i < len(x.win6) && !last.less(x.win6[i][0])
+}
+
+// numericPorts numbers the numeric ports of a port spec.
+func (x *external) numericPorts(spec int32) int32 {
+	if id := x.specPorts[spec]; id >= 0 {
+		return id
+	}
+	s := &x.g.portSpecs[spec]
+	id := x.ports.id(s.numeric)
+	x.specPorts[spec] = id
+	x.specNamed[spec] = len(s.named) > 0
+	return id
+}
+
+// portsFor numbers what a port spec admits towards a destination with the
+// given named ports (§2.9: a named port admits the destination's container
+// port of that name and protocol).
+func (x *external) portsFor(spec int32, dst []model.ContainerPort) int32 {
+	if id := x.numericPorts(spec); !x.specNamed[spec] {
+		return id
+	}
+	s := &x.g.portSpecs[spec]
+	key := binary.LittleEndian.AppendUint32(x.key[:0], uint32(spec))
+	matched := false
+	for _, n := range s.named {
+		for _, cp := range dst {
+			if cp.Name == n.name && cp.Protocol == n.proto {
+				key = append(append(key, byte(len(n.proto))), n.proto...)
+				key = binary.LittleEndian.AppendUint32(key, uint32(cp.Port))
+				matched = true
+			}
+		}
+	}
+	x.key = key
+	if !matched {
+		return x.numericPorts(spec)
+	}
+	if id, ok := x.named[string(key)]; ok {
+		return id
+	}
+	id := x.ports.id(s.portsFor(dst))
+	x.named[string(key)] = id
+	return id
 }
 
 // all is every piece with every port: what open egress or ingress allows.
 func (x *external) all() []run {
 	if x.allRuns == nil {
-		full := evaluator.AllPorts(evaluator.Protocols...)
 		if x.v6 > 0 {
-			x.allRuns = append(x.allRuns, run{0, x.v6, full})
+			x.allRuns = append(x.allRuns, run{0, int32(x.v6), allPortsID})
 		}
 		if x.v6 < len(x.pieces) {
-			x.allRuns = append(x.allRuns, run{x.v6, len(x.pieces), full})
+			x.allRuns = append(x.allRuns, run{int32(x.v6), int32(len(x.pieces)), allPortsID})
 		}
+		x.listIDs[&x.allRuns[0]] = int32(len(x.lists))
+		x.lists = append(x.lists, x.allRuns)
 	}
 	return x.allRuns
 }
 
-// isAll reports whether runs are the shared every-piece-every-port answer.
-func (x *external) isAll(runs []run) bool { return len(runs) > 0 && &runs[0] == &x.allRuns[0] }
+// allListID is the number of allRuns among the run lists.
+const allListID = 0
 
-// ruleRuns computes what a rule list allows with each piece: the union, over
-// the rules whose peers match the piece (an empty from/to, §2.5, or an ipBlock,
-// §2.8), of portsOf(rule). Named ports never match an address (§2.9), so for
-// egress portsOf is the numeric part.
-func (x *external) ruleRuns(rules []ruleRef, portsOf func(ruleRef) evaluator.PortSet) []run {
-	type event struct{ pos, rule, delta int }
-	events := []event{{pos: x.v6}} // runs never span both families
-	for k, r := range rules {
-		ps := &x.g.peerSets[r.peers]
-		if ps.allExternal {
-			events = append(events, event{0, k, 1}, event{len(x.pieces), k, -1})
-			continue
-		}
-		for _, b := range ps.blocks {
-			for _, s := range x.blockSpans(b) {
-				events = append(events, event{s[0], k, 1}, event{s[1], k, -1})
-			}
-		}
+// listID is the number of a run list returned by egressRuns or ingressRuns
+// (-1 for the empty list).
+func (x *external) listID(runs []run) int32 {
+	if len(runs) == 0 {
+		return -1
 	}
-	slices.SortFunc(events, func(a, b event) int { return a.pos - b.pos })
-	count := make([]int, len(rules))
-	active := 0
-	memo := map[string]evaluator.PortSet{}
-	var out []run
-	for i := 0; i < len(events); {
-		pos := events[i].pos
-		for ; i < len(events) && events[i].pos == pos; i++ {
-			e := events[i]
-			if e.delta == 0 {
+	return x.listIDs[&runs[0]]
+}
+
+// answer computes what a rule list allows with each piece, given the pairs
+// of its rules that match addresses: the union, over the pairs whose spans
+// hold the piece, of their ports. Lists with the same pairs share the answer.
+func (x *external) answer(pairs []pair) []run {
+	if len(pairs) == 0 {
+		return nil
+	}
+	if len(pairs) > 1 {
+		slices.SortFunc(pairs, func(a, b pair) int {
+			if a.spans != b.spans {
+				return int(a.spans - b.spans)
+			}
+			return int(a.ports - b.ports)
+		})
+		// One pair per span set, with the union of its ports.
+		out := pairs[:1]
+		for _, p := range pairs[1:] {
+			if last := &out[len(out)-1]; last.spans == p.spans {
+				last.ports = x.ports.union(last.ports, p.ports)
 				continue
 			}
-			if count[e.rule] == 0 {
-				active++
-			}
-			count[e.rule] += e.delta
-			if count[e.rule] == 0 {
-				active--
-			}
+			out = append(out, p)
 		}
-		if active == 0 || i == len(events) {
-			continue
+		pairs = out
+	}
+	key := x.key[:0]
+	for _, p := range pairs {
+		key = binary.LittleEndian.AppendUint32(key, uint32(p.spans))
+		key = binary.LittleEndian.AppendUint32(key, uint32(p.ports))
+	}
+	x.key = key
+	if r, ok := x.answers[string(key)]; ok {
+		return r
+	}
+	k := string(key)
+	var runs []run
+	if len(pairs) == 1 {
+		spans := x.spanSets[pairs[0].spans]
+		runs = make([]run, 0, len(spans))
+		for _, s := range spans {
+			runs = x.appendRun(runs, run{s.lo, s.hi, pairs[0].ports})
 		}
-		end := events[i].pos
-		if end == pos {
-			continue
+	} else {
+		runs = x.sweep(pairs)
+	}
+	runs = x.canonical(runs)
+	x.answers[k] = runs
+	return runs
+}
+
+// sweep computes the runs of several pairs by walking their span boundaries
+// in order.
+func (x *external) sweep(pairs []pair) []run {
+	ev := x.events[:0]
+	ev = append(ev, event{int32(x.v6), boundary}) // runs never span both families
+	for i, p := range pairs {
+		for _, s := range x.spanSets[p.spans] {
+			ev = append(ev, event{s.lo, int32(i)}, event{s.hi, ^int32(i)})
 		}
-		var key strings.Builder
-		for k, c := range count {
-			if c > 0 {
-				key.WriteString(strconv.Itoa(k))
-				key.WriteByte(',')
-			}
-		}
-		ports, ok := memo[key.String()]
-		if !ok {
-			for k, c := range count {
-				if c > 0 {
-					ports = ports.Union(portsOf(rules[k]))
+	}
+	slices.SortFunc(ev, func(a, b event) int { return int(a.pos - b.pos) })
+	x.events = ev
+	count := x.count[:0]
+	for range pairs {
+		count = append(count, 0)
+	}
+	x.count = count
+	active := 0
+	var out []run
+	for i := 0; i < len(ev); {
+		pos := ev[i].pos
+		for ; i < len(ev) && ev[i].pos == pos; i++ {
+			e := ev[i]
+			switch {
+			case e.rule == boundary:
+			case e.rule >= 0:
+				if count[e.rule] == 0 {
+					active++
+				}
+				count[e.rule]++
+			default:
+				count[^e.rule]--
+				if count[^e.rule] == 0 {
+					active--
 				}
 			}
-			memo[key.String()] = ports
 		}
-		if ports.Empty() {
+		if active == 0 || i == len(ev) {
+			continue
+		}
+		end := ev[i].pos
+		ports := int32(noPortsID)
+		for k, c := range count {
+			if c > 0 {
+				ports = x.ports.union(ports, pairs[k].ports)
+			}
+		}
+		if ports == noPortsID {
 			continue
 		}
 		out = x.appendRun(out, run{pos, end, ports})
@@ -218,7 +662,7 @@ func (x *external) ruleRuns(rules []ruleRef, portsOf func(ruleRef) evaluator.Por
 // appendRun appends a run, merging it into the previous one when they touch
 // within one address family and allow the same ports.
 func (x *external) appendRun(out []run, r run) []run {
-	if n := len(out); n > 0 && out[n-1].hi == r.lo && r.lo != x.v6 && out[n-1].ports.Equal(r.ports) {
+	if n := len(out); n > 0 && out[n-1].hi == r.lo && r.lo != int32(x.v6) && out[n-1].ports == r.ports {
 		out[n-1].hi = r.hi
 		return out
 	}
@@ -231,16 +675,31 @@ func (x *external) egressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedEg {
 		return x.all() // §2.1: egress not isolated (§2.13: or not enforced)
 	}
-	key := listKey{n: len(cl.egRules)}
-	if key.n > 0 {
-		key.rules = &cl.egRules[0]
+	if len(cl.egRules) == 0 {
+		return nil
 	}
-	if r, ok := x.lists[key]; ok {
-		return r
+	first, n := &cl.egRules[0], int32(len(cl.egRules))
+	a, ok := x.byList[first]
+	if ok && a.n == n && !a.ingress {
+		return a.runs
 	}
-	r := x.canonical(x.ruleRuns(cl.egRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].numeric }))
-	x.lists[key] = r
-	return r
+	pairs := x.pairs[:0]
+	for _, r := range cl.egRules {
+		s := x.spansOf(r.peers)
+		if s == noSpans {
+			continue
+		}
+		// Named ports never match an address (§2.9): only the numeric part.
+		if p := x.numericPorts(r.ports); p != noPortsID {
+			pairs = append(pairs, pair{s, p})
+		}
+	}
+	x.pairs = pairs
+	runs := x.answer(pairs)
+	if !ok {
+		x.byList[first] = listAnswer{runs: runs, n: n}
+	}
+	return runs
 }
 
 // ingressRuns is what a class admits from outside the pods, before the
@@ -250,91 +709,79 @@ func (x *external) ingressRuns(c int32) []run {
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedIn {
 		return x.all()
 	}
-	key := listKey{n: len(cl.inRules), ingress: true}
+	if len(cl.inRules) == 0 {
+		return nil
+	}
+	first, n := &cl.inRules[0], int32(len(cl.inRules))
+	a, ok := x.byList[first]
+	if ok && a.n == n && a.ingress && !a.perClass {
+		return a.runs
+	}
+	pairs := x.pairs[:0]
+	perClass := false
 	for _, r := range cl.inRules {
-		if len(x.g.portSpecs[r.ports].named) > 0 {
-			// Named ports resolve on the class (§2.9): only classes with the
-			// same named ports share the answer.
-			key.named = namedSignature(cl)
-			break
+		s := x.spansOf(r.peers)
+		if s == noSpans {
+			continue
 		}
+		// The pod is the destination: named ports resolve on it (§2.9).
+		if p := x.portsFor(r.ports, cl.namedPorts); p != noPortsID {
+			pairs = append(pairs, pair{s, p})
+		}
+		perClass = perClass || x.specNamed[r.ports]
 	}
-	if key.n > 0 {
-		key.rules = &cl.inRules[0]
+	x.pairs = pairs
+	runs := x.answer(pairs)
+	if !ok {
+		x.byList[first] = listAnswer{runs: runs, n: n, ingress: true, perClass: perClass}
 	}
-	if r, ok := x.lists[key]; ok {
-		return r
-	}
-	// The pod is the destination: named ports resolve on it (§2.9).
-	r := x.canonical(x.ruleRuns(cl.inRules, func(r ruleRef) evaluator.PortSet { return x.g.portSpecs[r.ports].portsFor(cl.namedPorts) }))
-	x.lists[key] = r
-	return r
+	return runs
 }
 
-// canonical returns the one stored copy of a run list: rule lists that differ
-// only in their pod peers answer alike for addresses, and callers cache their
-// work per copy.
+// canonical returns the one stored copy of a run list, numbered: different
+// pair lists may answer alike, and callers cache their work per copy.
 func (x *external) canonical(runs []run) []run {
 	if len(runs) == 0 {
 		return nil
 	}
-	var key []byte
+	key := x.key[:0]
 	for _, r := range runs {
-		key = strconv.AppendInt(key, int64(r.lo), 36)
-		key = append(key, '-')
-		key = strconv.AppendInt(key, int64(r.hi), 36)
-		for _, p := range evaluator.Protocols {
-			key = append(key, ':')
-			for _, pr := range r.ports.Ranges(p) {
-				key = strconv.AppendInt(key, int64(pr.From), 36)
-				key = append(key, '.')
-				key = strconv.AppendInt(key, int64(pr.To), 36)
-				key = append(key, ',')
-			}
-		}
-		key = append(key, ';')
+		key = binary.LittleEndian.AppendUint32(key, uint32(r.lo))
+		key = binary.LittleEndian.AppendUint32(key, uint32(r.hi))
+		key = binary.LittleEndian.AppendUint32(key, uint32(r.ports))
 	}
+	x.key = key
 	if c, ok := x.canon[string(key)]; ok {
 		return c
 	}
+	runs = slices.Clip(runs)
 	x.canon[string(key)] = runs
+	x.listIDs[&runs[0]] = int32(len(x.lists))
+	x.lists = append(x.lists, runs)
 	return runs
 }
 
 // ownPieces returns the pieces of the addresses a pod's own node uses, from
 // which ingress is always admitted (§2.10): the node's addresses and the
 // pod's host address.
-func (x *external) ownPieces(p *model.Pod) []int {
-	key := ownKey{p.NodeName, p.HostIP}
-	if out, ok := x.own[key]; ok {
-		return out
-	}
-	var out []int
+func (x *external) ownPieces(p *model.Pod) []int32 {
+	var out []int32
 	for _, a := range x.g.ownNodeAddrs(p) {
-		out = append(out, x.pieceOf(a))
+		out = append(out, int32(x.pieceOf(a)))
 	}
 	slices.Sort(out)
-	out = slices.Compact(out)
-	x.own[key] = out
-	return out
+	return slices.Compact(out)
 }
 
-// ownKey is what a pod's own-node addresses depend on.
-type ownKey struct {
-	node string
-	host netip.Addr
-}
-
-// unionRuns combines run lists (each sorted and disjoint) and single pieces
-// allowed every port into one sorted, disjoint, merged list.
-func (x *external) unionRuns(lists [][]run, singles []int) []run {
-	if len(lists) == 1 && len(singles) == 0 {
-		return lists[0]
-	}
-	full := evaluator.AllPorts(evaluator.Protocols...)
-	var cuts []int
-	for _, l := range lists {
-		for _, r := range l {
+// unionRuns combines numbered run lists and single pieces allowed every port
+// into one sorted, disjoint, merged list (in scratch space: valid until the
+// next call).
+func (x *external) unionRuns(ids []int32, singles []int32) []run {
+	slices.Sort(singles)
+	singles = slices.Compact(singles)
+	cuts := x.cuts[:0]
+	for _, id := range ids {
+		for _, r := range x.lists[id] {
 			cuts = append(cuts, r.lo, r.hi)
 		}
 	}
@@ -343,78 +790,225 @@ func (x *external) unionRuns(lists [][]run, singles []int) []run {
 	}
 	slices.Sort(cuts)
 	cuts = slices.Compact(cuts)
-	at := make([]int, len(lists))
+	x.cuts = cuts
+	at := x.count[:0]
+	for range ids {
+		at = append(at, 0)
+	}
+	x.count = at
 	si := 0
-	slices.Sort(singles)
-	var out []run
+	out := x.union[:0]
 	for i := 0; i+1 < len(cuts); i++ {
 		lo, hi := cuts[i], cuts[i+1]
-		var ports evaluator.PortSet
-		for li, l := range lists {
-			for at[li] < len(l) && l[at[li]].hi <= lo {
-				at[li]++
+		ports := int32(noPortsID)
+		for k, id := range ids {
+			l := x.lists[id]
+			for int(at[k]) < len(l) && l[at[k]].hi <= lo {
+				at[k]++
 			}
-			if at[li] < len(l) && l[at[li]].lo <= lo {
-				ports = ports.Union(l[at[li]].ports)
+			if int(at[k]) < len(l) && l[at[k]].lo <= lo {
+				ports = x.ports.union(ports, l[at[k]].ports)
 			}
 		}
 		for si < len(singles) && singles[si] < lo {
 			si++
 		}
 		if si < len(singles) && singles[si] == lo {
-			ports = full
+			ports = allPortsID
 		}
-		if !ports.Empty() {
+		if ports != noPortsID {
 			out = x.appendRun(out, run{lo, hi, ports})
 		}
 	}
+	x.union = out
 	return out
 }
 
-// clip turns runs into address ranges inside a set (sorted ranges), merging
-// neighbours with equal ports.
-func (x *external) clip(runs []run, set []netipx.IPRange) []RangePorts {
-	var out []RangePorts
+// netSet is a network's addresses (sorted, maximal ranges) with, for each
+// range, the first and last piece it meets.
+type netSet struct {
+	ranges []netipx.IPRange
+	lo, hi []int32
+}
+
+func (x *external) netSet(ranges []netipx.IPRange) netSet {
+	s := netSet{ranges: ranges, lo: make([]int32, len(ranges)), hi: make([]int32, len(ranges))}
+	for k, r := range ranges {
+		s.lo[k], s.hi[k] = int32(x.pieceOf(r.From())), int32(x.pieceOf(r.To()))
+	}
+	return s
+}
+
+// clip turns runs into address ranges inside a set, merging neighbours with
+// equal ports; it also returns the union of their ports and whether they all
+// have the same ports. The ranges are kept in shared storage: callers must
+// not append to them.
+func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, same bool) {
+	out = x.rp[:0]
+	lastPorts := int32(noPortsID)
+	same = true
+	j := 0
+	for _, r := range runs {
+		for j < len(set.ranges) && set.hi[j] < r.lo {
+			j++
+		}
+		if j == len(set.ranges) {
+			break
+		}
+		if set.lo[j] >= r.hi {
+			continue
+		}
+		from, to := x.pieces[r.lo].From(), x.pieces[r.hi-1].To()
+		for k := j; k < len(set.ranges) && set.lo[k] < r.hi; k++ {
+			lo, hi := maxAddr(from, set.ranges[k].From()), minAddr(to, set.ranges[k].To())
+			if hi.Less(lo) {
+				continue
+			}
+			if n := len(out); n > 0 && lastPorts == r.ports && out[n-1].Range.To().Next() == lo {
+				out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), hi)
+				continue
+			}
+			if len(out) > 0 && r.ports != lastPorts {
+				same = false
+			}
+			union = x.ports.union(union, r.ports)
+			out = append(out, RangePorts{Range: netipx.IPRangeFrom(lo, hi), Ports: x.ports.sets[r.ports]})
+			lastPorts = r.ports
+		}
+	}
+	x.rp = out
+	return x.keep(out), union, len(out) > 0 && same
+}
+
+// meets reports whether runs hold an address of a set (whether clip would
+// return any range).
+func (x *external) meets(runs []run, set netSet) bool {
+	j := 0
+	for _, r := range runs {
+		for j < len(set.ranges) && set.hi[j] < r.lo {
+			j++
+		}
+		if j == len(set.ranges) {
+			return false
+		}
+		if set.lo[j] >= r.hi {
+			continue
+		}
+		from, to := x.pieces[r.lo].From(), x.pieces[r.hi-1].To()
+		for k := j; k < len(set.ranges) && set.lo[k] < r.hi; k++ {
+			if !minAddr(to, set.ranges[k].To()).Less(maxAddr(from, set.ranges[k].From())) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keep copies ranges into shared storage, allocated in large blocks.
+func (x *external) keep(rs []RangePorts) []RangePorts {
+	if len(rs) == 0 {
+		return nil
+	}
+	if cap(x.arena)-len(x.arena) < len(rs) {
+		x.arena = make([]RangePorts, 0, max(1024, len(rs)))
+	}
+	n := len(x.arena)
+	x.arena = append(x.arena, rs...)
+	return x.arena[n:len(x.arena):len(x.arena)]
+}
+
+// portsIn is the union of the ports of the runs that meet a set.
+func (x *external) portsIn(runs []run, set []netipx.IPRange) evaluator.PortSet {
+	union := int32(noPortsID)
 	j := 0
 	for _, r := range runs {
 		from, to := x.pieces[r.lo].From(), x.pieces[r.hi-1].To()
 		for j < len(set) && set[j].To().Less(from) {
 			j++
 		}
-		for k := j; k < len(set) && !to.Less(set[k].From()); k++ {
-			lo, hi := maxAddr(from, set[k].From()), minAddr(to, set[k].To())
-			if hi.Less(lo) {
-				continue
-			}
-			if n := len(out); n > 0 && out[n-1].Range.To().Next() == lo && out[n-1].Ports.Equal(r.ports) {
-				out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), hi)
-				continue
-			}
-			out = append(out, RangePorts{Range: netipx.IPRangeFrom(lo, hi), Ports: r.ports})
+		if j < len(set) && !to.Less(set[j].From()) {
+			union = x.ports.union(union, r.ports)
 		}
 	}
-	return out
-}
-
-// portsIn is the union of the ports of the runs that meet a set.
-func (x *external) portsIn(runs []run, set []netipx.IPRange) evaluator.PortSet {
-	var out evaluator.PortSet
-	for _, rp := range x.clip(runs, set) {
-		out = out.Union(rp.Ports)
-	}
-	return out
+	return x.ports.sets[union]
 }
 
 // covers reports whether ranges (sorted, inside set) cover all of set, whose
 // ranges are maximal.
 func covers(ranges []RangePorts, set []netipx.IPRange) bool {
-	var merged []netipx.IPRange
-	for _, r := range ranges {
-		if n := len(merged); n > 0 && merged[n-1].To().Next() == r.Range.From() {
-			merged[n-1] = netipx.IPRangeFrom(merged[n-1].From(), r.Range.To())
-			continue
+	k := 0
+	for i := 0; i < len(ranges); {
+		// The maximal stretch of touching ranges starting at i.
+		from, to := ranges[i].Range.From(), ranges[i].Range.To()
+		for i++; i < len(ranges) && to.Next() == ranges[i].Range.From(); i++ {
+			to = ranges[i].Range.To()
 		}
-		merged = append(merged, r.Range)
+		if k == len(set) || set[k] != netipx.IPRangeFrom(from, to) {
+			return false
+		}
+		k++
 	}
-	return slices.Equal(merged, set)
+	return k == len(set)
+}
+
+// portTable numbers distinct port sets, so that run lists compare and merge
+// by number, and caches the union of two numbered sets.
+type portTable struct {
+	sets   []evaluator.PortSet
+	ids    map[string]int32
+	unions map[uint64]int32
+	key    []byte
+}
+
+// The numbers of the empty set and of every port of every protocol.
+const (
+	noPortsID  = 0
+	allPortsID = 1
+)
+
+func newPortTable() portTable {
+	t := portTable{ids: map[string]int32{}, unions: map[uint64]int32{}}
+	t.id(evaluator.PortSet{})
+	t.id(evaluator.AllPorts(evaluator.Protocols...))
+	return t
+}
+
+// id numbers a port set.
+func (t *portTable) id(p evaluator.PortSet) int32 {
+	key := t.key[:0]
+	for _, proto := range evaluator.Protocols {
+		for _, r := range p.Ranges(proto) {
+			key = binary.LittleEndian.AppendUint32(key, uint32(r.From))
+			key = binary.LittleEndian.AppendUint32(key, uint32(r.To))
+		}
+		key = binary.LittleEndian.AppendUint32(key, ^uint32(0)) // no range starts at -1: a separator
+	}
+	t.key = key
+	if id, ok := t.ids[string(key)]; ok {
+		return id
+	}
+	id := int32(len(t.sets))
+	t.sets = append(t.sets, p)
+	t.ids[string(key)] = id
+	return id
+}
+
+// union numbers the union of two numbered sets.
+func (t *portTable) union(a, b int32) int32 {
+	switch {
+	case a == b || b == noPortsID || a == allPortsID:
+		return a
+	case a == noPortsID || b == allPortsID:
+		return b
+	}
+	if a > b {
+		a, b = b, a
+	}
+	k := uint64(a)<<32 | uint64(b)
+	if id, ok := t.unions[k]; ok {
+		return id
+	}
+	id := t.id(t.sets[a].Union(t.sets[b]))
+	t.unions[k] = id
+	return id
 }
