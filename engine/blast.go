@@ -345,6 +345,7 @@ var reverseMinPeers = 4096
 // the ports both rules allow (§2.4).
 func (w *walk) admit(r ruleRef, ps int32, in evaluator.PortSet, src, cd, hop int32, groups map[int32]int32) {
 	g := w.g
+	// §2.4: both sides allow; §2.9: named ports resolve on the destination.
 	ports := g.portSpecs[r.ports].portsFor(g.classes[cd].namedPorts).Intersect(in)
 	if ports.Empty() {
 		return

@@ -238,7 +238,7 @@ func (g *Graph) peerSetSize(ps int32) int32 { return g.termIdx().setSize[ps] }
 // tree nodes it reports dead are passed over.
 func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
 	t := g.termIdx()
-	for _, ps := range g.allSets {
+	for _, ps := range g.allSets { // §2.5: an empty from holds every class
 		f(ps)
 	}
 	for _, ps := range t.selMember[cs] {
@@ -340,6 +340,8 @@ func (d *deadTerms) setDied(blockIDs []int32) {
 // holds reports whether class c is a peer of set p, like inPeerSet, with lazy
 // terms looked up in their member sets instead of matched label by label.
 func (g *Graph) holds(t *termIndex, p *peerSet, c int32) bool {
+	// §2.6: the peer list is an OR of its items; §2.8: an ipBlock matches the
+	// addresses it covers minus its excepts (hostNetwork pods by node IP, §2.11).
 	if p.hasSelected(c) {
 		return true
 	}
