@@ -85,7 +85,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		owns <- y.ownNodes()
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
-			egress[c] = y.listID(y.egressRuns(int32(c)))
+			egress[c] = y.egressList(int32(c))
 		}
 		for k := range out {
 			out[k].Outbound = y.exposureSide(wls, y.netSet(out[k].Effective), egress, nil)
@@ -93,7 +93,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	})
 	ingress := make([]int32, len(g.classes))
 	for c := range g.classes {
-		ingress[c] = x.listID(x.ingressRuns(int32(c)))
+		ingress[c] = x.ingressList(int32(c))
 	}
 	own := <-owns
 	inbound := make([][]WorkloadExposure, len(out))
