@@ -296,7 +296,11 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 	// clipped to the network once, both when first needed: workloads that
 	// merge answers (inbound, most of them merge their own node's addresses)
 	// need only the first.
-	sums := make([]summary, len(x.lists))
+	if cap(x.sums) < len(x.lists) {
+		x.sums = make([]summary, len(x.lists))
+	}
+	sums := x.sums[:len(x.lists)]
+	clear(sums)
 	meets := make([]int8, len(x.lists)) // 0 unknown, 1 no, 2 yes
 	meetsNet := func(id int32) bool {
 		if meets[id] == 0 {

@@ -90,6 +90,7 @@ type external struct {
 	rp      []RangePorts
 	arena   []RangePorts
 	found   []found
+	sums    []summary
 }
 
 // listAnswer is the run list number of a rule list, cached by its first
@@ -168,14 +169,11 @@ func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 // initAnswers gives x empty port and answer tables, sized for about hint
 // distinct rule lists.
 func (x *external) initAnswers(hint int) {
-	x.ports = newPortTable()
+	x.ports = newPortTable(hint / 4)
 	x.named = map[uint64]int32{}
 	x.namedSets = map[string]int32{"": 0}
 	x.byNamed = map[namedList]int32{}
-	x.classNamed = make([]int32, len(x.g.classes))
-	for i := range x.classNamed {
-		x.classNamed[i] = -1
-	}
+	x.classNamed = nil
 	x.answers = make(map[string]int32, hint/4)
 	x.byList = make(map[*ruleRef]listAnswer, hint)
 	x.canon = make(map[string]int32, hint/4)
@@ -184,7 +182,7 @@ func (x *external) initAnswers(hint int) {
 		x.specPorts[i] = -1
 	}
 	x.specNamed = make([]bool, len(x.g.portSpecs))
-	x.allRuns, x.lists = nil, nil
+	x.allRuns, x.lists = nil, make([][]run, 0, hint/4)
 	x.all()
 }
 
@@ -521,6 +519,12 @@ func (x *external) numericPorts(spec int32) int32 {
 // namedOf numbers a class's named container ports (0 for none): classes
 // with the same ones resolve every port spec alike.
 func (x *external) namedOf(c int32) int32 {
+	if x.classNamed == nil {
+		x.classNamed = make([]int32, len(x.g.classes))
+		for i := range x.classNamed {
+			x.classNamed[i] = -1
+		}
+	}
 	if id := x.classNamed[c]; id >= 0 {
 		return id
 	}
@@ -1016,8 +1020,10 @@ const (
 	allPortsID = 1
 )
 
-func newPortTable() portTable {
-	t := portTable{ids: map[string]int32{}, unions: map[uint64]int32{}}
+// newPortTable returns a table holding the empty set and every port, with
+// room for about hint more.
+func newPortTable(hint int) portTable {
+	t := portTable{sets: make([]evaluator.PortSet, 0, 2+hint), ids: make(map[string]int32, 2+hint), unions: map[uint64]int32{}}
 	t.id(evaluator.PortSet{})
 	t.id(evaluator.AllPorts(evaluator.Protocols...))
 	return t
