@@ -744,11 +744,8 @@ func (x *external) egressList(c int32) int32 {
 	return id
 }
 
-// ingressRuns is what a class admits from outside the pods, before the
+// ingressList numbers what a class admits from outside the pods, before the
 // node-local admission of §2.10, which depends on the pod's node.
-func (x *external) ingressRuns(c int32) []run { return x.runsOf(x.ingressList(c)) }
-
-// ingressList is the number of ingressRuns's answer.
 func (x *external) ingressList(c int32) int32 {
 	cl := &x.g.classes[c]
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedIn {
