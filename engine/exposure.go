@@ -85,7 +85,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		owns <- y.ownNodes()
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
-			egress[c] = y.listID(y.egressRuns(int32(c)))
+			egress[c] = y.egressList(int32(c))
 		}
 		for k := range out {
 			out[k].Outbound = y.exposureSide(wls, y.netSet(out[k].Effective), egress, nil)
@@ -93,7 +93,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	})
 	ingress := make([]int32, len(g.classes))
 	for c := range g.classes {
-		ingress[c] = x.listID(x.ingressRuns(int32(c)))
+		ingress[c] = x.ingressList(int32(c))
 	}
 	own := <-owns
 	inbound := make([][]WorkloadExposure, len(out))
@@ -296,7 +296,11 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 	// clipped to the network once, both when first needed: workloads that
 	// merge answers (inbound, most of them merge their own node's addresses)
 	// need only the first.
-	sums := make([]summary, len(x.lists))
+	if cap(x.sums) < len(x.lists) {
+		x.sums = make([]summary, len(x.lists))
+	}
+	sums := x.sums[:len(x.lists)]
+	clear(sums)
 	meets := make([]int8, len(x.lists)) // 0 unknown, 1 no, 2 yes
 	meetsNet := func(id int32) bool {
 		if meets[id] == 0 {

@@ -3,7 +3,9 @@ package engine
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 	"go4.org/netipx"
@@ -155,5 +157,45 @@ func checkExposures(t *testing.T, seed uint64, r *modeltest.Random, g *Graph, ca
 				t.Fatalf("seed %d %s outbound=%v: pod counts (-pair queries +exposure):\n%s", seed, e.Network.Name, outbound, diff)
 			}
 		}
+	}
+}
+
+// TestExposuresNamedPortsPerDestination drives the answers shared by
+// destinations with the same named container ports (§2.9): classes with the
+// same ingress rules and named ports share one answer, a port spec met again
+// in another rule list is resolved once per named-port set, and a pod whose
+// named port has another number gets its own answer.
+func TestExposuresNamedPortsPerDestination(t *testing.T) {
+	pod := func(name, team string, port int) string {
+		return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: x, labels: {role: a, team: " + team + "}}\n" +
+			"spec: {containers: [{name: c, ports: [{name: web, containerPort: " + strconv.Itoa(port) + ", protocol: TCP}]}]}\n" +
+			"status: {phase: Running, podIP: 10.0.0." + strconv.Itoa(len(name)+int(name[len(name)-1])) + "}\n"
+	}
+	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n" +
+		pod("a1", "t1", 8080) + pod("a2", "t2", 8080) + pod("b1", "t5", 8080) + pod("b2", "t6", 8080) + pod("c1", "t6", 9090) +
+		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: x}\n" +
+		"spec: {podSelector: {matchLabels: {role: a}}, ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: web}]}]}\n" +
+		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: t2, namespace: x}\n" +
+		"spec: {podSelector: {matchLabels: {team: t2}}, ingress: [{from: [{ipBlock: {cidr: 8.8.8.0/24}}], ports: [{port: web}, {port: 9000}]}]}\n"
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExposures(t, 0, &modeltest.Random{Snapshot: s, Manifests: manifests}, g, s.Catalog(), nil)
+	got := map[string]string{}
+	for _, e := range g.Exposures(s.Catalog(), "internet") {
+		for _, w := range e.Inbound {
+			got[w.Workload] = w.Ports.String()
+		}
+	}
+	want := map[string]string{
+		"x/Pod/a1": "TCP 8080", "x/Pod/a2": "TCP 8080,9000", "x/Pod/b1": "TCP 8080", "x/Pod/b2": "TCP 8080", "x/Pod/c1": "TCP 9090",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("inbound ports from the internet (-want +got):\n%s", diff)
 	}
 }

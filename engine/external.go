@@ -52,19 +52,28 @@ type external struct {
 	specPorts []int32
 	specNamed []bool
 	// named numbers the ports of a spec with named ports resolved on a
-	// destination, by spec and the container ports that matched.
-	named map[string]int32
+	// destination, by spec (high half) and the destination's named-port set
+	// (low half, a number from namedSets).
+	named map[uint64]int32
+	// classNamed numbers each class's named container ports (-1: not yet; 0:
+	// none), so that classes with equal ones share resolved ports and
+	// answers; namedSets interns them.
+	classNamed []int32
+	namedSets  map[string]int32
+	// byNamed caches the answer of a rule list whose named ports took part,
+	// per named-port set of the destination.
+	byNamed map[namedList]int32
 
-	// answers caches the runs of each distinct list of (span set, ports) pairs.
-	answers map[string][]run
+	// answers caches the run list number of each distinct list of (span set,
+	// ports) pairs.
+	answers map[string]int32
 	// byList caches the answer of each rule list (classes with the same
 	// policies share one), unless it depends on a class's named ports.
 	byList map[*ruleRef]listAnswer
-	// canon holds one copy of each distinct run list; lists numbers them (the
+	// canon numbers each distinct run list; lists holds one copy of each (the
 	// open answer allRuns is list 0).
-	canon   map[string][]run
-	listIDs map[*run]int32
-	lists   [][]run
+	canon map[string]int32
+	lists [][]run
 	// allRuns is every piece with every port, shared by every open class.
 	allRuns []run
 
@@ -81,17 +90,26 @@ type external struct {
 	rp      []RangePorts
 	arena   []RangePorts
 	found   []found
+	sums    []summary
 }
 
-// listAnswer is the runs of a rule list, cached by its first rule; n and
-// ingress tell which list (length and direction) they belong to. perClass is
-// true when named ports resolved on the class (§2.9) took part, so that the
-// runs hold only for it.
+// listAnswer is the run list number of a rule list, cached by its first
+// rule; n and ingress tell which list (length and direction) it belongs to.
+// perClass is true when named ports resolved on the class (§2.9) took part,
+// so that the runs hold only for destinations with the same named ports.
 type listAnswer struct {
-	runs     []run
+	id       int32
 	n        int32
 	ingress  bool
 	perClass bool
+}
+
+// namedList is a rule list (by its first rule and length) answered for
+// destinations with one set of named container ports.
+type namedList struct {
+	first *ruleRef
+	n     int32
+	named int32
 }
 
 // span is a stretch of pieces [lo, hi).
@@ -151,18 +169,20 @@ func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 // initAnswers gives x empty port and answer tables, sized for about hint
 // distinct rule lists.
 func (x *external) initAnswers(hint int) {
-	x.ports = newPortTable()
-	x.named = map[string]int32{}
-	x.answers = make(map[string][]run, hint/4)
+	x.ports = newPortTable(hint / 4)
+	x.named = map[uint64]int32{}
+	x.namedSets = map[string]int32{"": 0}
+	x.byNamed = map[namedList]int32{}
+	x.classNamed = nil
+	x.answers = make(map[string]int32, hint/4)
 	x.byList = make(map[*ruleRef]listAnswer, hint)
-	x.canon = make(map[string][]run, hint/4)
-	x.listIDs = make(map[*run]int32, hint/4)
+	x.canon = make(map[string]int32, hint/4)
 	x.specPorts = make([]int32, len(x.g.portSpecs))
 	for i := range x.specPorts {
 		x.specPorts[i] = -1
 	}
 	x.specNamed = make([]bool, len(x.g.portSpecs))
-	x.allRuns, x.lists = nil, nil
+	x.allRuns, x.lists = nil, make([][]run, 0, hint/4)
 	x.all()
 }
 
@@ -496,34 +516,52 @@ func (x *external) numericPorts(spec int32) int32 {
 	return id
 }
 
-// portsFor numbers what a port spec admits towards a destination with the
-// given named ports (§2.9: a named port admits the destination's container
-// port of that name and protocol).
-func (x *external) portsFor(spec int32, dst []model.ContainerPort) int32 {
+// namedOf numbers a class's named container ports (0 for none): classes
+// with the same ones resolve every port spec alike.
+func (x *external) namedOf(c int32) int32 {
+	if x.classNamed == nil {
+		x.classNamed = make([]int32, len(x.g.classes))
+		for i := range x.classNamed {
+			x.classNamed[i] = -1
+		}
+	}
+	if id := x.classNamed[c]; id >= 0 {
+		return id
+	}
+	key := x.key[:0]
+	for _, cp := range x.g.classes[c].namedPorts {
+		key = binary.LittleEndian.AppendUint32(key, uint32(len(cp.Name)))
+		key = append(key, cp.Name...)
+		key = append(append(key, byte(len(cp.Protocol))), cp.Protocol...)
+		key = binary.LittleEndian.AppendUint32(key, uint32(cp.Port))
+	}
+	x.key = key
+	id, ok := x.namedSets[string(key)]
+	if !ok {
+		id = int32(len(x.namedSets))
+		x.namedSets[string(key)] = id
+	}
+	x.classNamed[c] = id
+	return id
+}
+
+// portsFor numbers what a port spec admits towards a destination class
+// (§2.9: a named port admits the destination's container port of that name
+// and protocol), once per spec and named-port set of the destination.
+func (x *external) portsFor(spec int32, c int32) int32 {
 	if id := x.numericPorts(spec); !x.specNamed[spec] {
 		return id
 	}
-	s := &x.g.portSpecs[spec]
-	key := binary.LittleEndian.AppendUint32(x.key[:0], uint32(spec))
-	matched := false
-	for _, n := range s.named {
-		for _, cp := range dst {
-			if cp.Name == n.name && cp.Protocol == n.proto {
-				key = append(append(key, byte(len(n.proto))), n.proto...)
-				key = binary.LittleEndian.AppendUint32(key, uint32(cp.Port))
-				matched = true
-			}
-		}
-	}
-	x.key = key
-	if !matched {
+	nid := x.namedOf(c)
+	if nid == 0 {
 		return x.numericPorts(spec)
 	}
-	if id, ok := x.named[string(key)]; ok {
+	k := uint64(spec)<<32 | uint64(nid)
+	if id, ok := x.named[k]; ok {
 		return id
 	}
-	id := x.ports.id(s.portsFor(dst))
-	x.named[string(key)] = id
+	id := x.ports.id(x.g.portSpecs[spec].portsFor(x.g.classes[c].namedPorts))
+	x.named[k] = id
 	return id
 }
 
@@ -536,7 +574,6 @@ func (x *external) all() []run {
 		if x.v6 < len(x.pieces) {
 			x.allRuns = append(x.allRuns, run{int32(x.v6), int32(len(x.pieces)), allPortsID})
 		}
-		x.listIDs[&x.allRuns[0]] = int32(len(x.lists))
 		x.lists = append(x.lists, x.allRuns)
 	}
 	return x.allRuns
@@ -545,21 +582,23 @@ func (x *external) all() []run {
 // allListID is the number of allRuns among the run lists.
 const allListID = 0
 
-// listID is the number of a run list returned by egressRuns or ingressRuns
-// (-1 for the empty list).
-func (x *external) listID(runs []run) int32 {
-	if len(runs) == 0 {
-		return -1
+// noList is the number of the empty run list: nothing allowed.
+const noList = -1
+
+// runsOf returns a numbered run list (nil for noList).
+func (x *external) runsOf(id int32) []run {
+	if id == noList {
+		return nil
 	}
-	return x.listIDs[&runs[0]]
+	return x.lists[id]
 }
 
 // answer computes what a rule list allows with each piece, given the pairs
 // of its rules that match addresses: the union, over the pairs whose spans
 // hold the piece, of their ports. Lists with the same pairs share the answer.
-func (x *external) answer(pairs []pair) []run {
+func (x *external) answer(pairs []pair) int32 {
 	if len(pairs) == 0 {
-		return nil
+		return noList
 	}
 	if len(pairs) > 1 {
 		slices.SortFunc(pairs, func(a, b pair) int {
@@ -585,8 +624,8 @@ func (x *external) answer(pairs []pair) []run {
 		key = binary.LittleEndian.AppendUint32(key, uint32(p.ports))
 	}
 	x.key = key
-	if r, ok := x.answers[string(key)]; ok {
-		return r
+	if id, ok := x.answers[string(key)]; ok {
+		return id
 	}
 	k := string(key)
 	var runs []run
@@ -599,9 +638,9 @@ func (x *external) answer(pairs []pair) []run {
 	} else {
 		runs = x.sweep(pairs)
 	}
-	runs = x.canonical(runs)
-	x.answers[k] = runs
-	return runs
+	id := x.canonical(runs)
+	x.answers[k] = id
+	return id
 }
 
 // sweep computes the runs of several pairs by walking their span boundaries
@@ -670,18 +709,21 @@ func (x *external) appendRun(out []run, r run) []run {
 }
 
 // egressRuns is what a class may open connections to outside the pods.
-func (x *external) egressRuns(c int32) []run {
+func (x *external) egressRuns(c int32) []run { return x.runsOf(x.egressList(c)) }
+
+// egressList is the number of egressRuns's answer.
+func (x *external) egressList(c int32) int32 {
 	cl := &x.g.classes[c]
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedEg {
-		return x.all() // §2.1: egress not isolated (§2.13: or not enforced)
+		return allListID // §2.1: egress not isolated (§2.13: or not enforced)
 	}
 	if len(cl.egRules) == 0 {
-		return nil
+		return noList
 	}
 	first, n := &cl.egRules[0], int32(len(cl.egRules))
 	a, ok := x.byList[first]
 	if ok && a.n == n && !a.ingress {
-		return a.runs
+		return a.id
 	}
 	pairs := x.pairs[:0]
 	for _, r := range cl.egRules {
@@ -695,27 +737,34 @@ func (x *external) egressRuns(c int32) []run {
 		}
 	}
 	x.pairs = pairs
-	runs := x.answer(pairs)
+	id := x.answer(pairs)
 	if !ok {
-		x.byList[first] = listAnswer{runs: runs, n: n}
+		x.byList[first] = listAnswer{id: id, n: n}
 	}
-	return runs
+	return id
 }
 
-// ingressRuns is what a class admits from outside the pods, before the
+// ingressList numbers what a class admits from outside the pods, before the
 // node-local admission of §2.10, which depends on the pod's node.
-func (x *external) ingressRuns(c int32) []run {
+func (x *external) ingressList(c int32) int32 {
 	cl := &x.g.classes[c]
 	if !x.g.enforced || cl.hostNetwork || !cl.isolatedIn {
-		return x.all()
+		return allListID
 	}
 	if len(cl.inRules) == 0 {
-		return nil
+		return noList
 	}
 	first, n := &cl.inRules[0], int32(len(cl.inRules))
 	a, ok := x.byList[first]
-	if ok && a.n == n && a.ingress && !a.perClass {
-		return a.runs
+	if ok && a.n == n && a.ingress {
+		if !a.perClass {
+			return a.id
+		}
+		// Named ports took part: the answer holds for destinations with the
+		// same named ports.
+		if id, ok := x.byNamed[namedList{first, n, x.namedOf(c)}]; ok {
+			return id
+		}
 	}
 	pairs := x.pairs[:0]
 	perClass := false
@@ -725,24 +774,27 @@ func (x *external) ingressRuns(c int32) []run {
 			continue
 		}
 		// The pod is the destination: named ports resolve on it (§2.9).
-		if p := x.portsFor(r.ports, cl.namedPorts); p != noPortsID {
+		if p := x.portsFor(r.ports, c); p != noPortsID {
 			pairs = append(pairs, pair{s, p})
 		}
 		perClass = perClass || x.specNamed[r.ports]
 	}
 	x.pairs = pairs
-	runs := x.answer(pairs)
+	id := x.answer(pairs)
 	if !ok {
-		x.byList[first] = listAnswer{runs: runs, n: n, ingress: true, perClass: perClass}
+		x.byList[first] = listAnswer{id: id, n: n, ingress: true, perClass: perClass}
 	}
-	return runs
+	if perClass {
+		x.byNamed[namedList{first, n, x.namedOf(c)}] = id
+	}
+	return id
 }
 
-// canonical returns the one stored copy of a run list, numbered: different
-// pair lists may answer alike, and callers cache their work per copy.
-func (x *external) canonical(runs []run) []run {
+// canonical numbers a run list, storing one copy of each: different pair
+// lists may answer alike, and callers cache their work per number.
+func (x *external) canonical(runs []run) int32 {
 	if len(runs) == 0 {
-		return nil
+		return noList
 	}
 	key := x.key[:0]
 	for _, r := range runs {
@@ -751,14 +803,13 @@ func (x *external) canonical(runs []run) []run {
 		key = binary.LittleEndian.AppendUint32(key, uint32(r.ports))
 	}
 	x.key = key
-	if c, ok := x.canon[string(key)]; ok {
-		return c
+	if id, ok := x.canon[string(key)]; ok {
+		return id
 	}
-	runs = slices.Clip(runs)
-	x.canon[string(key)] = runs
-	x.listIDs[&runs[0]] = int32(len(x.lists))
-	x.lists = append(x.lists, runs)
-	return runs
+	id := int32(len(x.lists))
+	x.canon[string(key)] = id
+	x.lists = append(x.lists, slices.Clip(runs))
+	return id
 }
 
 // ownPieces returns the pieces of the addresses a pod's own node uses, from
@@ -966,8 +1017,10 @@ const (
 	allPortsID = 1
 )
 
-func newPortTable() portTable {
-	t := portTable{ids: map[string]int32{}, unions: map[uint64]int32{}}
+// newPortTable returns a table holding the empty set and every port, with
+// room for about hint more.
+func newPortTable(hint int) portTable {
+	t := portTable{sets: make([]evaluator.PortSet, 0, 2+hint), ids: make(map[string]int32, 2+hint), unions: map[uint64]int32{}}
 	t.id(evaluator.PortSet{})
 	t.id(evaluator.AllPorts(evaluator.Protocols...))
 	return t
