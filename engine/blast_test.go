@@ -101,8 +101,8 @@ func checkBlastClosure(t *testing.T, from, to uint64) {
 				for _, w := range hop {
 					var ports evaluator.PortSet
 					for _, id := range w.Pods {
+						q := r.Snapshot.Pod(id)
 						for p, d := range dist {
-							q := podByID(r.Snapshot, id)
 							if d != dist[q]-1 {
 								continue
 							}
@@ -386,13 +386,4 @@ func activePods(s *model.Snapshot) []*model.Pod {
 		}
 	}
 	return out
-}
-
-func podByID(s *model.Snapshot, id string) *model.Pod {
-	for _, p := range s.Pods {
-		if p.ID() == id {
-			return p
-		}
-	}
-	return nil
 }
