@@ -243,10 +243,14 @@ func (w *walk) expand(hop int32) {
 			}
 		} else {
 			src := &g.classes[cs]
-			if len(src.egRules) > 0 && !w.listOpenDone[tableKey{rules: &src.egRules[0], n: len(src.egRules)}] {
+			key := tableKey{n: len(src.egRules)}
+			if key.n > 0 {
+				key.rules = &src.egRules[0]
+			}
+			if key.n > 0 && !w.listOpenDone[key] {
 				// Destinations with open ingress: the egress rules alone decide,
 				// whoever the source is, so each rule is expanded once per walk.
-				w.listOpenDone[tableKey{rules: &src.egRules[0], n: len(src.egRules)}] = true
+				w.listOpenDone[key] = true
 				for _, r := range src.egRules {
 					if w.ruleDone[r] {
 						continue
@@ -266,7 +270,8 @@ func (w *walk) expand(hop int32) {
 							w.visitClass(cs, cd, hop, ports)
 						}
 					}
-					if g.buildAdmit(); int(g.peerSetSize(r.peers)) > 4*len(g.openIn) {
+					size := g.peerSetSize(r.peers) // builds the term index, openIn with it
+					if int(size) > 4*len(g.openIn) {
 						// Most of the cluster: test the few open classes instead.
 						t := g.termIdx()
 						full := w.filter(all)
@@ -443,7 +448,7 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	peers := &g.peerSets[r.peers]
 	w.stamps()
 	if w.dead == nil {
-		w.dead = t.newDeadTerms(func(ps int32) int32 { return w.psDead[ps] })
+		w.dead = t.newDeadTerms(w.psDead)
 	}
 	w.dead.hop = hop
 	order := w.order[:0]

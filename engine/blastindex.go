@@ -234,8 +234,8 @@ func (g *Graph) admittingSets(sources []int32, lazyDone, blockDone []bool, f fun
 func (g *Graph) peerSetSize(ps int32) int32 { return g.termIdx().setSize[ps] }
 
 // setsHolding calls f for every admitting ingress peer set that holds class
-// cs; a set may come more than once. When dead is not nil, the blocks and
-// tree nodes it reports dead are passed over.
+// cs, passing over the blocks and tree nodes dead reports dead; a set may
+// come more than once.
 func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
 	t := g.termIdx()
 	for _, ps := range g.allSets { // §2.5: an empty from holds every class
@@ -253,11 +253,11 @@ func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
 	}
 	for _, p := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
 		for i := int(p) + t.stabLeaves; i >= 1; i /= 2 {
-			if dead != nil && dead.nodeAllDead(int32(i), len(t.stab[i])) {
+			if dead.nodeAllDead(int32(i), len(t.stab[i])) {
 				continue
 			}
 			for _, id := range t.stab[i] {
-				if dead != nil && dead.block(id) {
+				if dead.block(id) {
 					continue
 				}
 				for _, ps := range t.blockSets[id] {
@@ -276,7 +276,7 @@ type deadTerms struct {
 	blockHop            []int32 // hop at which the block died (-1: for good)
 	nodeHop, nodeCount  []int32 // per tree node: the hop nodeCount counts for
 	nodeForever         []int32 // per tree node: its blocks dead for good
-	setHop              func(ps int32) int32
+	setHop              []int32 // per peer set: the hop it died at (0: alive, -1: for good)
 	blockSets, blockNds [][]int32
 }
 
@@ -293,9 +293,9 @@ func (d *deadTerms) nodeAllDead(node int32, size int) bool {
 	return int(n) == size
 }
 
-// newDeadTerms starts the dead-term tracking of a walk; setHop tells the hop
-// at which a peer set died (0: alive, -1: for good).
-func (t *termIndex) newDeadTerms(setHop func(ps int32) int32) *deadTerms {
+// newDeadTerms starts the dead-term tracking of a walk; setHop holds, per
+// peer set, the hop at which it died (0: alive, -1: for good).
+func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 	nodes := len(t.stab)
 	return &deadTerms{blockHop: make([]int32, len(t.blockSets)), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
 		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes}
@@ -311,7 +311,7 @@ func (d *deadTerms) setDied(blockIDs []int32) {
 		forever := true
 		dead := true
 		for _, ps := range d.blockSets[id] {
-			h := d.setHop(ps)
+			h := d.setHop[ps]
 			if h >= 0 && h != d.hop {
 				dead = false
 				break
@@ -350,12 +350,5 @@ func (g *Graph) holds(t *termIndex, p *peerSet, c int32) bool {
 			return true
 		}
 	}
-	for _, b := range p.blocks {
-		for _, ip := range g.classes[c].blockIPs {
-			if inBlock(b, ip) {
-				return true
-			}
-		}
-	}
-	return false
+	return p.blocksHold(&g.classes[c])
 }

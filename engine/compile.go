@@ -130,7 +130,7 @@ func Compile(s *model.Snapshot, opts evaluator.Options) (*Graph, error) {
 	}
 	g := &Graph{snap: s, opts: opts}
 	g.enforced, g.EnforcementReason = evaluator.ResolveEnforcement(s, opts)
-	c := &compiler{g: g, peerKeys: map[string]int32{}, specKeys: map[string]int32{},
+	c := &compiler{g: g, peerKeys: map[string]int32{}, specKeys: map[string]int32{}, blockIDs: map[string]int32{}, lazyIDs: map[string]int32{},
 		nsSelCache: map[string][]string{}, podSelCache: map[string][]int32{}, nsSetCache: map[string]map[string]bool{}}
 	c.collectSelectorInputs()
 	c.buildClasses()
@@ -666,31 +666,12 @@ func (c *compiler) peerSetOf(p *model.NetworkPolicy, peers []model.Peer) int32 {
 
 // blockID interns an ipBlock peer.
 func (c *compiler) blockID(b *model.IPBlock) int32 {
-	key := blockString(b)
-	if id, ok := c.blockIDs[key]; ok {
-		return id
-	}
-	if c.blockIDs == nil {
-		c.blockIDs = map[string]int32{}
-	}
-	id := int32(len(c.g.blocks))
-	c.g.blocks = append(c.g.blocks, b)
-	c.blockIDs[key] = id
-	return id
+	return intern(c.blockIDs, &c.g.blocks, blockString(b), func() *model.IPBlock { return b })
 }
 
 // lazyID interns a lazy selector peer under its peer key.
 func (c *compiler) lazyID(key string, t lazyTerm) int32 {
-	if id, ok := c.lazyIDs[key]; ok {
-		return id
-	}
-	if c.lazyIDs == nil {
-		c.lazyIDs = map[string]int32{}
-	}
-	id := int32(len(c.g.lazyTerms))
-	c.g.lazyTerms = append(c.g.lazyTerms, t)
-	c.lazyIDs[key] = id
-	return id
+	return intern(c.lazyIDs, &c.g.lazyTerms, key, func() lazyTerm { return t })
 }
 
 func peerKey(p *model.NetworkPolicy, peer model.Peer) string {
@@ -719,12 +700,18 @@ func blockString(b *model.IPBlock) string {
 }
 
 func (c *compiler) internPeerSet(key string, build func() peerSet) int32 {
-	if id, ok := c.peerKeys[key]; ok {
+	return intern(c.peerKeys, &c.g.peerSets, key, build)
+}
+
+// intern returns the index in list of the value stored under key, appending
+// build() the first time the key is seen.
+func intern[T any](ids map[string]int32, list *[]T, key string, build func() T) int32 {
+	if id, ok := ids[key]; ok {
 		return id
 	}
-	id := int32(len(c.g.peerSets))
-	c.g.peerSets = append(c.g.peerSets, build())
-	c.peerKeys[key] = id
+	id := int32(len(*list))
+	*list = append(*list, build())
+	ids[key] = id
 	return id
 }
 
@@ -792,11 +779,5 @@ func (c *compiler) portSpecOf(ports []networkingv1.NetworkPolicyPort) int32 {
 		sort.Strings(parts)
 		key = strings.Join(parts, ",")
 	}
-	if id, ok := c.specKeys[key]; ok {
-		return id
-	}
-	id := int32(len(c.g.portSpecs))
-	c.g.portSpecs = append(c.g.portSpecs, newPortSpec(ports))
-	c.specKeys[key] = id
-	return id
+	return intern(c.specKeys, &c.g.portSpecs, key, func() portSpec { return newPortSpec(ports) })
 }

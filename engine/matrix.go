@@ -279,7 +279,7 @@ func (g *Graph) buildAdmit() {
 				if l := g.admittedVia[r.peers]; len(l) == 0 || l[len(l)-1] != int32(cd) {
 					g.admittedVia[r.peers] = append(l, int32(cd))
 				}
-				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), spec: r.ports, ports: g.portSpecs[r.ports].portsFor(cl.namedPorts)})
+				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), ports: g.portSpecs[r.ports].portsFor(cl.namedPorts)})
 			}
 		}
 		for ps := range g.peerSets {
@@ -324,8 +324,7 @@ func (g *Graph) buildInverse() {
 // admitRule is an ingress rule of an isolated class: its ports.
 type admitRule struct {
 	class int32
-	spec  int32             // index in Graph.portSpecs
-	ports evaluator.PortSet // the spec's ports towards the class (named ports resolved)
+	ports evaluator.PortSet // the rule's ports towards the class (named ports resolved)
 }
 
 // admitters returns the isolated classes that have an ingress rule whose peers

@@ -96,6 +96,12 @@ func (g *Graph) inPeerSet(p *peerSet, id int32) bool {
 			return true
 		}
 	}
+	return p.blocksHold(cl)
+}
+
+// blocksHold reports whether one of the set's ipBlocks matches an address of
+// the class (§2.8).
+func (p *peerSet) blocksHold(cl *class) bool {
 	for _, b := range p.blocks {
 		for _, ip := range cl.blockIPs {
 			if inBlock(b, ip) {
