@@ -771,7 +771,8 @@ func (w *walk) networks(b *Blast, catalog []*model.Network) {
 	for i := range catalog {
 		sets[i] = effective[i].Ranges()
 	}
-	x := g.newExternal()
+	// Only the catalogue's addresses are asked about.
+	x := g.newExternalWithin(windowOf(sets))
 	type answer struct {
 		best  int32
 		ports evaluator.PortSet

@@ -62,17 +62,11 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		}
 	}
 	// Only the networks' addresses are asked about.
-	var within netipx.IPSetBuilder
-	for _, e := range out {
-		for _, r := range e.Effective {
-			within.AddRange(r)
-		}
+	sets := make([][]netipx.IPRange, len(out))
+	for k, e := range out {
+		sets[k] = e.Effective
 	}
-	window, _ := within.IPSet()
-	ranges := window.Ranges()
-	if ranges == nil {
-		ranges = []netipx.IPRange{} // no address asked about, not every address
-	}
+	ranges := windowOf(sets)
 	// Both sides only read the graph once the pieces, workloads and span
 	// sets exist; each has its own port and answer tables, so they run side
 	// by side.

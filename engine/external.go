@@ -136,14 +136,12 @@ const (
 	boundary     = int32(-1 << 31)
 )
 
-// newExternal cuts the address space at every ipBlock boundary, node address
-// and pod host address, so that each piece is treated alike by every rule and
-// by the node-local admission of §2.10.
-func (g *Graph) newExternal() *external { return g.newExternalWithin(nil) }
-
-// newExternalWithin is newExternal for questions only about the addresses of
-// within (sorted ranges; nil for every address): answers leave out the pieces
-// outside it, which makes them shorter and lets more rule lists share them.
+// newExternalWithin cuts the address space at every ipBlock boundary, node
+// address and pod host address, so that each piece is treated alike by every
+// rule and by the node-local admission of §2.10. Answers are for the
+// addresses of within only (sorted ranges; nil for every address): they leave
+// out the pieces outside it, which makes them shorter and lets more rule
+// lists share them.
 func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 	x := &external{g: g, pieces: g.rawPieces(), spanIDs: map[string]int32{}}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
@@ -229,6 +227,23 @@ func (x *external) forAllClasses() *external {
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
 	y.initAnswers(hint)
 	return y
+}
+
+// windowOf is the union of address sets, as a window for newExternalWithin:
+// empty (not nil) when the sets hold no address, so that no address is asked
+// about rather than every one.
+func windowOf(sets [][]netipx.IPRange) []netipx.IPRange {
+	var b netipx.IPSetBuilder
+	for _, set := range sets {
+		for _, r := range set {
+			b.AddRange(r)
+		}
+	}
+	union, _ := b.IPSet()
+	if ranges := union.Ranges(); ranges != nil {
+		return ranges
+	}
+	return []netipx.IPRange{}
 }
 
 // setWindow keeps answers to the pieces that meet the given ranges.
