@@ -498,7 +498,7 @@ func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		default:
 			continue
 		}
-		w.dead.setDied(g.peerSets[ps].blockIDs)
+		w.dead.setDied(&g.peerSets[ps], w.psDead[ps] < 0)
 	}
 }
 

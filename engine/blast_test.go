@@ -387,3 +387,48 @@ func activePods(s *model.Snapshot) []*model.Pod {
 	}
 	return out
 }
+
+// TestBlastRadiusSharedLazyTerm covers a lazy selector term named by two
+// admitting peer sets, one of which has nothing left to admit at hop 2 while
+// the other still has: the term must stay live for every source of the hop,
+// so that w gets the ports of both x's and z's egress rules.
+func TestBlastRadiusSharedLazyTerm(t *testing.T) {
+	defer func(n, l int) { reverseMinPeers, lazyNamespaces = n, l }(reverseMinPeers, lazyNamespaces)
+	reverseMinPeers, lazyNamespaces = -1, 0
+	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
+	for i, name := range []string{"s", "x", "z", "w"} {
+		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
+			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
+	}
+	policy := func(name, spec string) {
+		manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name + ", namespace: lat}\nspec: " + spec + "\n"
+	}
+	// Egress: s on port 80, x on 443, z on 8443, each to anywhere.
+	for role, port := range map[string]string{"s": "80", "x": "443", "z": "8443"} {
+		policy("egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: "+port+"}]}]}")
+	}
+	// x and z admit the whole namespace (a set holding only the lazy term);
+	// w admits it too on 443 and 8443, through a set that also names an
+	// address block none of the pods is in.
+	policy("ingress-xz", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, z]}]}, ingress: [{from: [{podSelector: {}}]}]}")
+	policy("ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {}}, {ipBlock: {cidr: 192.0.2.1/32}}], ports: [{port: 443}, {port: 8443}]}]}")
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
+		}
+	}
+	want := []string{"1:lat/Pod/x:TCP 80", "1:lat/Pod/z:TCP 80", "2:lat/Pod/w:TCP 443,8443"}
+	if diff := cmp.Diff(want, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}

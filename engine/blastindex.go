@@ -245,7 +245,7 @@ func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
 		f(ps)
 	}
 	for _, id := range t.lazyUsed {
-		if t.lazySet[id].hasSelected(cs) {
+		if !dead.lazy(id) && t.lazySet[id].hasSelected(cs) {
 			for _, ps := range t.lazySets[id] {
 				f(ps)
 			}
@@ -278,6 +278,17 @@ type deadTerms struct {
 	nodeForever         []int32 // per tree node: its blocks dead for good
 	setHop              []int32 // per peer set: the hop it died at (0: alive, -1: for good)
 	blockSets, blockNds [][]int32
+	// Per lazy term: the hop it died at (-1: for good), and how many of its
+	// admitting sets are dead at lazyCountHop and for good.
+	lazyHop, lazyCountHop  []int32
+	lazyCount, lazyForever []int32
+	lazySets               [][]int32
+}
+
+// lazy reports whether every admitting set of lazy term id is dead.
+func (d *deadTerms) lazy(id int32) bool {
+	h := d.lazyHop[id]
+	return h < 0 || h == d.hop
 }
 
 func (d *deadTerms) block(id int32) bool {
@@ -297,14 +308,35 @@ func (d *deadTerms) nodeAllDead(node int32, size int) bool {
 // peer set, the hop at which it died (0: alive, -1: for good).
 func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 	nodes := len(t.stab)
+	lazies := len(t.lazySets)
 	return &deadTerms{blockHop: make([]int32, len(t.blockSets)), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
-		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes}
+		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes,
+		lazyHop: make([]int32, lazies), lazyCountHop: make([]int32, lazies), lazyCount: make([]int32, lazies),
+		lazyForever: make([]int32, lazies), lazySets: t.lazySets}
 }
 
-// setDied is told that peer set ps died (for good when forever); blocks all
-// of whose sets are dead die with it.
-func (d *deadTerms) setDied(blockIDs []int32) {
-	for _, id := range blockIDs {
+// setDied is told that peer set set died (for good when forever); blocks
+// and lazy terms all of whose sets are dead die with it.
+func (d *deadTerms) setDied(set *peerSet, forever bool) {
+	for i, id := range set.lazyIDs {
+		if d.lazy(id) || slices.Contains(set.lazyIDs[:i], id) {
+			continue
+		}
+		if d.lazyCountHop[id] != d.hop {
+			d.lazyCountHop[id], d.lazyCount[id] = d.hop, d.lazyForever[id]
+		}
+		d.lazyCount[id]++
+		if forever {
+			d.lazyForever[id]++
+		}
+		switch n := int32(len(d.lazySets[id])); {
+		case d.lazyForever[id] == n:
+			d.lazyHop[id] = -1
+		case d.lazyCount[id] == n:
+			d.lazyHop[id] = d.hop
+		}
+	}
+	for _, id := range set.blockIDs {
 		if d.block(id) {
 			continue
 		}
