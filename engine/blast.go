@@ -137,6 +137,9 @@ type walk struct {
 	order    []int32    // ruleFromAdmitters' buffer of the sets met
 	dead     *deadTerms // blocks and tree nodes with only dead sets
 	curGroup int32
+	// skip passes over the positions of Graph.addrs whose classes no isolated
+	// rule can reach any more (eachLivePeer).
+	skip []int32
 }
 
 // podReach is how a pod was reached on its own.
@@ -390,14 +393,8 @@ func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 		groups = map[int32]int32{}
 	}
 	left := false
-	g.eachPeerClass(&g.peerSets[r.peers], func(cd int32) {
+	w.eachLivePeer(&g.peerSets[r.peers], hop, func(cd int32) {
 		dst := &g.classes[cd]
-		if !dst.isolatedIn || dst.hostNetwork {
-			return
-		}
-		if h := w.wholeHop[cd]; h >= 0 && h < hop {
-			return
-		}
 		if w.wholeHop[cd] < 0 {
 			left = true
 		}
@@ -426,6 +423,66 @@ func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 		// Sources of later hops find nothing new through this rule.
 		w.exhausted[r] = hop
 	}
+}
+
+// eachLivePeer calls f for the classes of peer set p that an isolated rule
+// can still reach at hop: isolated for ingress, not on the host network, and
+// not reached in full at an earlier hop. The positions an ipBlock spans are
+// walked through w.skip, which passes over those that can never be such a
+// class again, so that a later rule spanning them does not visit them.
+func (w *walk) eachLivePeer(p *peerSet, hop int32, f func(int32)) {
+	g := w.g
+	t := g.termIdx()
+	live := func(cd int32) bool {
+		h := w.wholeHop[cd]
+		return (h < 0 || h >= hop) && t.isolatedDst[cd]
+	}
+	if len(p.blockIDs) == 0 {
+		g.eachPeerClass(p, func(cd int32) {
+			if live(cd) {
+				f(cd)
+			}
+		})
+		return
+	}
+	sel := *p
+	sel.blockIDs = nil
+	g.eachPeerClass(&sel, func(cd int32) {
+		if live(cd) {
+			f(cd)
+		}
+	})
+	if w.skip == nil {
+		// skip[i] leads to the next position that may hold a live class
+		// (skip[i] == i: position i itself); the last entry is a sentinel.
+		w.skip = make([]int32, len(g.addrs)+1)
+		for i := range w.skip {
+			w.skip[i] = int32(i)
+		}
+	}
+	for _, id := range p.blockIDs {
+		for _, span := range t.blockSpan[id] {
+			for i := w.nextPos(span[0]); i < span[1]; i = w.nextPos(i + 1) {
+				cd := g.addrs[i].class
+				if !live(cd) {
+					w.skip[i] = i + 1 // reached before this hop: never live again
+					continue
+				}
+				f(cd)
+			}
+		}
+	}
+}
+
+// nextPos returns the first position from i on that w.skip has not passed
+// over, shortening the chain it follows.
+func (w *walk) nextPos(i int32) int32 {
+	for w.skip[i] != i {
+		next := w.skip[w.skip[i]]
+		w.skip[i] = next
+		i = next
+	}
+	return i
 }
 
 // stamps starts a new round of the per-peer-set stamps.

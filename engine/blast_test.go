@@ -432,3 +432,39 @@ func TestBlastRadiusSharedLazyTerm(t *testing.T) {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
+
+// TestBlastRadiusPortsOfEveryRule checks that a class reached at a hop by one
+// egress rule is still met by the hop's other rules, whether they name it by
+// selector or by address, so that its ports are those of all of them.
+func TestBlastRadiusPortsOfEveryRule(t *testing.T) {
+	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
+	for i, name := range []string{"s", "w"} {
+		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
+			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
+	}
+	manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress-s, namespace: lat}\n" +
+		"spec: {podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [" +
+		"{to: [{ipBlock: {cidr: 10.0.0.0/24}}], ports: [{port: 443}]}, " +
+		"{to: [{podSelector: {matchLabels: {role: w}}}], ports: [{port: 80}]}, " +
+		"{to: [{ipBlock: {cidr: 10.0.0.2/32}}], ports: [{port: 8080}]}]}\n" +
+		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ingress-w, namespace: lat}\n" +
+		"spec: {podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchLabels: {role: s}}}]}]}\n"
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
+		}
+	}
+	if diff := cmp.Diff([]string{"1:lat/Pod/w:TCP 80,443,8080"}, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}

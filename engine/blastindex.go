@@ -40,6 +40,9 @@ type termIndex struct {
 	// setSize is, per peer set, about how many classes it holds (lazy terms
 	// counted by the classes of their namespaces).
 	setSize []int32
+	// isolatedDst is, per class, whether it is isolated for ingress and not
+	// on the host network: a destination that only ingress rules admit.
+	isolatedDst []bool
 }
 
 // termIdx builds the term index on first use.
@@ -145,6 +148,10 @@ func (g *Graph) termIdx() *termIndex {
 				}
 			}
 			t.setSize[ps] = int32(min(n, len(g.classes)))
+		}
+		t.isolatedDst = make([]bool, len(g.classes))
+		for c := range g.classes {
+			t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
 		}
 		t.posStart = make([]int32, len(g.classes)+1)
 		for _, a := range g.addrs {
