@@ -88,10 +88,17 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 		w.expand(hop)
 	}
 	b := &Blast{Sources: sources}
+	// The networks reached and the pods reached are found side by side: both
+	// only read the walk.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if len(catalog) > 0 {
+			w.networks(b, catalog)
+		}
+	}()
 	w.collect(b)
-	if len(catalog) > 0 {
-		w.networks(b, catalog)
-	}
+	<-done
 	if opts.Target != nil {
 		w.targets(b)
 	}
@@ -113,6 +120,7 @@ type walk struct {
 	wholeSeq            []int32
 	wholePorts          []evaluator.PortSet
 	pods                map[int32]*podReach // pods reached on their own: sources, node-local
+	ownReach            []bool              // per class: whether pods holds one of its pods
 	layers              [][]int32           // classes first reached at each hop
 	seq                 int32               // position of the source being expanded in its layer
 	pos, predSeq        []int32             // per class: position in its layer; pred's position
@@ -150,7 +158,7 @@ type podReach struct {
 
 func newWalk(g *Graph, opts BlastOptions) *walk {
 	n := len(g.classes)
-	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n),
+	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n), ownReach: make([]bool, n),
 		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
@@ -200,6 +208,7 @@ func (w *walk) start(sources []*model.Pod) {
 			continue
 		}
 		w.pods[pi] = &podReach{hop: 0, pred: -1}
+		w.ownReach[w.g.podClass[pi]] = true
 		if c := w.g.podClass[pi]; w.hop[c] < 0 {
 			w.hop[c], w.pred[c], w.firstPod[c] = 0, -1, pi
 			w.layers[0] = append(w.layers[0], c)
@@ -712,6 +721,7 @@ func (w *walk) visitPod(cs, pi, hop int32, ports evaluator.PortSet) {
 	switch {
 	case r == nil:
 		w.pods[pi] = &podReach{hop: hop, pred: cs, seq: w.seq, ports: ports}
+		w.ownReach[cd] = true
 	case r.hop < hop:
 		return
 	case r.hop == hop:
@@ -736,6 +746,9 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 	if hop >= 0 {
 		ports = w.wholePorts[c]
 	}
+	if !w.ownReach[c] {
+		return hop, ports, pred
+	}
 	if r := w.pods[pi]; r != nil {
 		switch {
 		case hop < 0 || r.hop < hop:
@@ -753,7 +766,7 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 // pathTo is one shortest path to a pod: each class's first predecessor back to
 // a source, as workload ids.
 func (w *walk) pathTo(pi, pred int32) []string {
-	podWL, ids := w.g.workloads()
+	podWL, ids, _ := w.g.workloads()
 	out := []string{ids[podWL[pi]]}
 	for c := pred; c >= 0; c = w.pred[c] {
 		out = append(out, ids[podWL[w.firstPod[c]]])
@@ -762,48 +775,74 @@ func (w *walk) pathTo(pi, pred int32) []string {
 	return out
 }
 
-// collect groups the reached pods by hop and workload.
+// collect groups the reached pods by hop and workload, workloads in id
+// order and pods in pod order within each.
 func (w *walk) collect(b *Blast) {
 	g := w.g
-	var reached []int32
+	marked := make([]bool, len(g.pods))
 	for _, layer := range w.layers {
 		for _, c := range layer {
-			reached = append(reached, g.classes[c].pods...)
+			for _, pi := range g.classes[c].pods {
+				marked[pi] = true
+			}
 		}
 	}
-	slices.Sort(reached)
-	podWL, ids := g.workloads()
-	type key struct{ hop, wl int32 }
-	groups := map[key]*ReachedWorkload{}
+	podWL, ids, rank := g.workloads()
+	podIDs := g.podIDs()
+	// Per workload, its groups as a chain through next (-1 ends it): the
+	// pods of one workload may be reached at different hops.
+	first := make([]int32, len(ids))
+	for i := range first {
+		first[i] = -1
+	}
+	type group struct {
+		hop, wl, next int32
+		rw            ReachedWorkload
+	}
+	var groups []group
 	namespaces := make([]bool, len(g.snap.Namespaces))
-	for _, pi := range reached {
-		hop, ports, pred := w.podHop(pi)
+	for pi, ok := range marked {
+		if !ok {
+			continue
+		}
+		hop, ports, pred := w.podHop(int32(pi))
 		if hop <= 0 {
 			continue
 		}
-		p := g.pods[pi]
 		b.ReachedPods++
 		namespaces[g.classes[g.podClass[pi]].nsID] = true
-		k := key{hop, podWL[pi]}
-		rw := groups[k]
-		if rw == nil {
-			rw = &ReachedWorkload{Workload: ids[k.wl], Path: w.pathTo(pi, pred)}
-			groups[k] = rw
+		wl := podWL[pi]
+		gi := first[wl]
+		for gi >= 0 && groups[gi].hop != hop {
+			gi = groups[gi].next
 		}
-		rw.Pods = append(rw.Pods, p.ID())
+		if gi < 0 {
+			gi = int32(len(groups))
+			groups = append(groups, group{hop: hop, wl: wl, next: first[wl],
+				rw: ReachedWorkload{Workload: ids[wl], Path: w.pathTo(int32(pi), pred)}})
+			first[wl] = gi
+		}
+		rw := &groups[gi].rw
+		rw.Pods = append(rw.Pods, podIDs[pi])
 		if !ports.Equal(rw.Ports) {
 			rw.Ports = rw.Ports.Union(ports)
 		}
 	}
-	for k, rw := range groups {
-		for len(b.Hops) < int(k.hop) {
+	slices.SortFunc(groups, func(a, b group) int {
+		if a.hop != b.hop {
+			return int(a.hop - b.hop)
+		}
+		return int(rank[a.wl] - rank[b.wl])
+	})
+	for i := range groups {
+		gr := &groups[i]
+		for len(b.Hops) < int(gr.hop) {
 			b.Hops = append(b.Hops, nil)
 		}
-		slices.Sort(rw.Pods)
-		b.Hops[k.hop-1] = append(b.Hops[k.hop-1], *rw)
-	}
-	for _, h := range b.Hops {
-		slices.SortFunc(h, func(a, b ReachedWorkload) int { return strings.Compare(a.Workload, b.Workload) })
+		if !slices.IsSorted(gr.rw.Pods) {
+			slices.Sort(gr.rw.Pods)
+		}
+		b.Hops[gr.hop-1] = append(b.Hops[gr.hop-1], gr.rw)
 	}
 	for i, in := range namespaces {
 		if in {

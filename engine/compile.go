@@ -71,6 +71,9 @@ type Graph struct {
 	workloadsOnce sync.Once
 	podWorkload   []int32
 	workloadIDs   []string
+	workloadRank  []int32 // per workload, its position in id order
+	podIDsOnce    sync.Once
+	podIDList     []string
 
 	// pieces cut the address space for questions about addresses outside the
 	// pods (rawPieces), built on first use.

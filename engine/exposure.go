@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"go4.org/netipx"
@@ -109,7 +110,7 @@ type workloadPods struct {
 }
 
 func (g *Graph) workloadPods() []workloadPods {
-	podWL, ids := g.workloads()
+	podWL, ids, _ := g.workloads()
 	// Every workload's pods in one array: count, then fill.
 	at := make([]int32, len(ids)+1)
 	for pi, wl := range podWL {
@@ -137,7 +138,7 @@ func (g *Graph) workloadPods() []workloadPods {
 
 // workloads numbers the workloads once: the workload of each pod (a bare pod
 // is a workload of its own, ns/Pod/name) and each workload's id.
-func (g *Graph) workloads() (podWorkload []int32, ids []string) {
+func (g *Graph) workloads() (podWorkload []int32, ids []string, rank []int32) {
 	g.workloadsOnce.Do(func() {
 		index := make(map[*model.Workload]int32)
 		g.podWorkload = make([]int32, len(g.pods))
@@ -155,8 +156,28 @@ func (g *Graph) workloads() (podWorkload []int32, ids []string) {
 			}
 			g.podWorkload[pi] = i
 		}
+		order := make([]int32, len(g.workloadIDs))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(a, b int32) int { return strings.Compare(g.workloadIDs[a], g.workloadIDs[b]) })
+		g.workloadRank = make([]int32, len(order))
+		for r, i := range order {
+			g.workloadRank[i] = int32(r)
+		}
 	})
-	return g.podWorkload, g.workloadIDs
+	return g.podWorkload, g.workloadIDs, g.workloadRank
+}
+
+// podIDs returns the id (namespace/name) of every pod, made on first use.
+func (g *Graph) podIDs() []string {
+	g.podIDsOnce.Do(func() {
+		g.podIDList = make([]string, len(g.pods))
+		for i, p := range g.pods {
+			g.podIDList[i] = p.ID()
+		}
+	})
+	return g.podIDList
 }
 
 // mostSpecific gives each network the addresses for which it holds the longest
