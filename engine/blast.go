@@ -148,6 +148,8 @@ type walk struct {
 	// skip passes over the positions of Graph.addrs whose classes no isolated
 	// rule can reach any more (eachLivePeer).
 	skip []int32
+	// holders finds which of one rule's sources an admitting set holds.
+	holders holders
 }
 
 // podReach is how a pod was reached on its own.
@@ -402,6 +404,7 @@ func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 		groups = map[int32]int32{}
 	}
 	left := false
+	w.holders.start(g, t, srcs)
 	w.eachLivePeer(&g.peerSets[r.peers], hop, func(cd int32) {
 		dst := &g.classes[cd]
 		if w.wholeHop[cd] < 0 {
@@ -410,11 +413,8 @@ func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 		for _, q := range dst.inRules {
 			if w.stamp[q.peers] != w.stampNow {
 				w.stamp[q.peers], w.stampSrc[q.peers] = w.stampNow, -1
-				for _, cs := range srcs {
-					if g.holds(t, &g.peerSets[q.peers], cs) {
-						w.stampSrc[q.peers] = cs
-						break
-					}
+				if i := w.holders.first(&g.peerSets[q.peers], q.peers); i >= 0 {
+					w.stampSrc[q.peers] = srcs[i]
 				}
 			}
 			src := w.stampSrc[q.peers]
@@ -492,6 +492,98 @@ func (w *walk) nextPos(i int32) int32 {
 		i = next
 	}
 	return i
+}
+
+// holders answers, for the sources of one egress rule, which of them an
+// admitting peer set holds first (in frontier order), sharing the work
+// between the sets: the sets selecting each source are marked once, and
+// each lazy term and block is tested once against the sources.
+type holders struct {
+	g    *Graph
+	t    *termIndex
+	srcs []int32
+	now  int32
+	// Per peer set, lazy term and block: the round (now) the entry is for
+	// and the index in srcs of the first source held (-1: none).
+	selNow, selIdx     []int32
+	lazyNow, lazyIdx   []int32
+	blockNow, blockIdx []int32
+}
+
+// start begins a round for the sources srcs of one rule.
+func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
+	if h.selNow == nil {
+		h.g, h.t = g, t
+		h.selNow, h.selIdx = make([]int32, len(g.peerSets)), make([]int32, len(g.peerSets))
+		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
+		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
+	}
+	h.now++
+	h.srcs = srcs
+	// Later sources first, so that the first source holding a set is kept.
+	for i := len(srcs) - 1; i >= 0; i-- {
+		for _, ps := range t.selMember[srcs[i]] {
+			h.selNow[ps], h.selIdx[ps] = h.now, int32(i)
+		}
+	}
+}
+
+// first returns the index in the round's sources of the first one that
+// peer set p (number ps) holds, or -1.
+func (h *holders) first(p *peerSet, ps int32) int32 {
+	// §2.5: an empty from holds every source.
+	if p.all {
+		return 0
+	}
+	// §2.6: the set holds a source when any of its peers does.
+	best := int32(-1)
+	if h.selNow[ps] == h.now {
+		best = h.selIdx[ps]
+	}
+	for _, id := range p.lazyIDs {
+		if h.lazyNow[id] != h.now {
+			h.lazyNow[id], h.lazyIdx[id] = h.now, -1
+			for i, cs := range h.srcs {
+				if h.t.lazySet[id].hasSelected(cs) {
+					h.lazyIdx[id] = int32(i)
+					break
+				}
+			}
+		}
+		if i := h.lazyIdx[id]; i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	// §2.8: a block holds a source whose address position it spans.
+	for _, id := range p.blockIDs {
+		if best == 0 {
+			break
+		}
+		if h.blockNow[id] != h.now {
+			h.blockNow[id], h.blockIdx[id] = h.now, -1
+			t := h.t
+		srcs:
+			for i, cs := range h.srcs {
+				for _, pos := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
+					if spansHold(t.blockSpan[id], pos) {
+						h.blockIdx[id] = int32(i)
+						break srcs
+					}
+				}
+			}
+		}
+		if i := h.blockIdx[id]; i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// spansHold reports whether one of the sorted, disjoint intervals spans
+// position pos.
+func spansHold(spans [][2]int32, pos int32) bool {
+	i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > pos })
+	return i < len(spans) && spans[i][0] <= pos
 }
 
 // stamps starts a new round of the per-peer-set stamps.

@@ -468,3 +468,48 @@ func TestBlastRadiusPortsOfEveryRule(t *testing.T) {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
+
+// TestBlastRadiusPathThroughFirstSource checks that the one path shown for
+// a workload goes through the first of the previous hop's pods that reach
+// it (in the walk's order, here the pod order), when several share the same
+// egress rule and ingress peer set.
+func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
+	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
+	for i, name := range []string{"a1", "a2", "s", "w"} {
+		role := map[string]string{"a1": "a", "a2": "b"}[name]
+		if role == "" {
+			role = name
+		}
+		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + role + "}}\n" +
+			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
+	}
+	// a1 and a2 are two classes sharing one egress rule to w, and w admits
+	// them by one set.
+	manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress-a, namespace: lat}\n" +
+		"spec: {podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}\n" +
+		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ingress-w, namespace: lat}\n" +
+		"spec: {podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}\n"
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", join(w.Path)))
+		}
+	}
+	want := []string{
+		"1:lat/Pod/a1:lat/Pod/s → lat/Pod/a1",
+		"1:lat/Pod/a2:lat/Pod/s → lat/Pod/a2",
+		"2:lat/Pod/w:lat/Pod/s → lat/Pod/a1 → lat/Pod/w",
+	}
+	if diff := cmp.Diff(want, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}
