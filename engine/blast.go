@@ -135,21 +135,10 @@ type walk struct {
 	groupMembers        map[int32][]int32 // group → its member classes, found when asked
 	psDone              []bool            // ingress peer sets whose admissions were expanded
 	lazyDone, blockDone []bool            // lazy terms and blocks found holding an open-egress source
-	// stamp marks the peer sets met while one egress rule is expanded from
-	// the ingress side (stamp[ps] == stampNow), with the first source in each.
-	stamp, stampSrc []int32
-	stampNow        int32
-	// psDead is, per ingress peer set, the hop at which none of its
-	// admissions can add anything (-1: at no later hop either).
-	psDead   []int32
-	order    []int32    // ruleFromAdmitters' buffer of the sets met
-	dead     *deadTerms // blocks and tree nodes with only dead sets
-	curGroup int32
-	// skip passes over the positions of Graph.addrs whose classes no isolated
-	// rule can reach any more (eachLivePeer).
-	skip []int32
-	// holders finds which of one rule's sources an admitting set holds.
-	holders holders
+	curGroup            int32
+	// lanes share out the isolated rows of each hop by destination class
+	// (blastrows.go), made on first use.
+	lanes []*lane
 }
 
 // podReach is how a pod was reached on its own.
@@ -163,7 +152,8 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n), ownReach: make([]bool, n),
 		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
-		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
+		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil,
+		wholePorts: make([]evaluator.PortSet, n)}
 	for i := range w.hop {
 		w.hop[i], w.wholeHop[i] = -1, -1
 	}
@@ -321,345 +311,6 @@ func (w *walk) expand(hop int32) {
 	slices.Sort(w.layers[hop])
 }
 
-// isolatedRows reaches the ingress-isolated destinations of the frontier's
-// sources with isolated egress (§2.4: the egress rule and an ingress rule must
-// both allow). It works per egress rule for all the sources that have it: a
-// destination the rule names is reached when one of its ingress rules names a
-// peer set holding one of those sources, on the ports both rules allow. The
-// work grows with the rules and peer sets met, not with sources times
-// destinations.
-func (w *walk) isolatedRows(frontier []int32, hop int32) {
-	g := w.g
-	var rules []ruleRef
-	sources := map[ruleRef][]int32{}
-	for _, cs := range frontier {
-		cl := &g.classes[cs]
-		if cl.hostNetwork || !cl.isolatedEg {
-			continue
-		}
-		for _, r := range cl.egRules {
-			if h, ok := w.exhausted[r]; ok && h < hop {
-				continue // every destination of the rule was reached before
-			}
-			if _, ok := sources[r]; !ok {
-				rules = append(rules, r)
-			}
-			sources[r] = append(sources[r], cs)
-		}
-	}
-	for _, r := range rules {
-		if int(g.peerSetSize(r.peers)) > reverseMinPeers {
-			w.ruleFromAdmitters(r, sources[r], hop)
-		} else {
-			w.ruleToPeers(r, sources[r], hop)
-		}
-	}
-}
-
-// reverseMinPeers is the peer count above which an egress rule is expanded
-// from the ingress side (a variable so that tests can drive both ways).
-var reverseMinPeers = 4096
-
-// admit reaches cd at hop from src through egress rule r and an ingress rule
-// of cd naming peer set ps that allows the ports in (already filtered), on
-// the ports both rules allow (§2.4).
-func (w *walk) admit(r ruleRef, ps int32, in evaluator.PortSet, src, cd, hop int32, groups map[int32]int32) {
-	g := w.g
-	// §2.4: both sides allow; §2.9: named ports resolve on the destination.
-	ports := g.portSpecs[r.ports].portsFor(g.classes[cd].namedPorts).Intersect(in)
-	if ports.Empty() {
-		return
-	}
-	if w.paths {
-		gid, ok := groups[ps]
-		if !ok {
-			w.group(edgeGroup{kind: groupRuleIn, hop: hop, rule: r, ps: ps})
-			gid = w.curGroup
-			groups[ps] = gid
-		}
-		w.curGroup = gid
-	}
-	w.seq = w.pos[src]
-	w.visitClass(src, cd, hop, ports)
-}
-
-// settled reports whether an edge into cd at hop allowing at most the ports
-// in would change nothing: cd is already reached at this hop on all of them.
-// Paths need every edge, so nothing is settled when they are wanted.
-func (w *walk) settled(cd, hop int32, in evaluator.PortSet) bool {
-	return !w.paths && w.wholeHop[cd] == hop && w.wholePorts[cd].Covers(in)
-}
-
-// ruleToPeers expands egress rule r from the frontier sources srcs that have
-// it towards the isolated destinations among its peers: a destination is
-// reached when one of its ingress rules names a peer set holding one of srcs.
-func (w *walk) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
-	g := w.g
-	t := g.termIdx()
-	w.stamps()
-	// Per ingress peer set ps met: the first source (in frontier order) it
-	// holds, or -1 (w.stampSrc[ps], valid when w.stamp[ps] == w.stampNow).
-	var groups map[int32]int32
-	if w.paths {
-		groups = map[int32]int32{}
-	}
-	left := false
-	w.holders.start(g, t, srcs)
-	w.eachLivePeer(&g.peerSets[r.peers], hop, func(cd int32) {
-		dst := &g.classes[cd]
-		if w.wholeHop[cd] < 0 {
-			left = true
-		}
-		for _, q := range dst.inRules {
-			if w.stamp[q.peers] != w.stampNow {
-				w.stamp[q.peers], w.stampSrc[q.peers] = w.stampNow, -1
-				if i := w.holders.first(&g.peerSets[q.peers], q.peers); i >= 0 {
-					w.stampSrc[q.peers] = srcs[i]
-				}
-			}
-			src := w.stampSrc[q.peers]
-			if src < 0 {
-				continue
-			}
-			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
-			if in.Empty() || w.settled(cd, hop, in) {
-				continue
-			}
-			w.admit(r, q.peers, in, src, cd, hop, groups)
-		}
-	})
-	if !left {
-		// Sources of later hops find nothing new through this rule.
-		w.exhausted[r] = hop
-	}
-}
-
-// eachLivePeer calls f for the classes of peer set p that an isolated rule
-// can still reach at hop: isolated for ingress, not on the host network, and
-// not reached in full at an earlier hop. The positions an ipBlock spans are
-// walked through w.skip, which passes over those that can never be such a
-// class again, so that a later rule spanning them does not visit them.
-func (w *walk) eachLivePeer(p *peerSet, hop int32, f func(int32)) {
-	g := w.g
-	t := g.termIdx()
-	live := func(cd int32) bool {
-		h := w.wholeHop[cd]
-		return (h < 0 || h >= hop) && t.isolatedDst[cd]
-	}
-	if len(p.blockIDs) == 0 {
-		g.eachPeerClass(p, func(cd int32) {
-			if live(cd) {
-				f(cd)
-			}
-		})
-		return
-	}
-	sel := *p
-	sel.blockIDs = nil
-	g.eachPeerClass(&sel, func(cd int32) {
-		if live(cd) {
-			f(cd)
-		}
-	})
-	if w.skip == nil {
-		// skip[i] leads to the next position that may hold a live class
-		// (skip[i] == i: position i itself); the last entry is a sentinel.
-		w.skip = make([]int32, len(g.addrs)+1)
-		for i := range w.skip {
-			w.skip[i] = int32(i)
-		}
-	}
-	for _, id := range p.blockIDs {
-		for _, span := range t.blockSpan[id] {
-			for i := w.nextPos(span[0]); i < span[1]; i = w.nextPos(i + 1) {
-				cd := g.addrs[i].class
-				if !live(cd) {
-					w.skip[i] = i + 1 // reached before this hop: never live again
-					continue
-				}
-				f(cd)
-			}
-		}
-	}
-}
-
-// nextPos returns the first position from i on that w.skip has not passed
-// over, shortening the chain it follows.
-func (w *walk) nextPos(i int32) int32 {
-	for w.skip[i] != i {
-		next := w.skip[w.skip[i]]
-		w.skip[i] = next
-		i = next
-	}
-	return i
-}
-
-// holders answers, for the sources of one egress rule, which of them an
-// admitting peer set holds first (in frontier order), sharing the work
-// between the sets: the sets selecting each source are marked once, and
-// each lazy term and block is tested once against the sources.
-type holders struct {
-	g    *Graph
-	t    *termIndex
-	srcs []int32
-	now  int32
-	// Per peer set, lazy term and block: the round (now) the entry is for
-	// and the index in srcs of the first source held (-1: none).
-	selNow, selIdx     []int32
-	lazyNow, lazyIdx   []int32
-	blockNow, blockIdx []int32
-}
-
-// start begins a round for the sources srcs of one rule.
-func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
-	if h.selNow == nil {
-		h.g, h.t = g, t
-		h.selNow, h.selIdx = make([]int32, len(g.peerSets)), make([]int32, len(g.peerSets))
-		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
-		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
-	}
-	h.now++
-	h.srcs = srcs
-	// Later sources first, so that the first source holding a set is kept.
-	for i := len(srcs) - 1; i >= 0; i-- {
-		for _, ps := range t.selMember[srcs[i]] {
-			h.selNow[ps], h.selIdx[ps] = h.now, int32(i)
-		}
-	}
-}
-
-// first returns the index in the round's sources of the first one that
-// peer set p (number ps) holds, or -1.
-func (h *holders) first(p *peerSet, ps int32) int32 {
-	// §2.5: an empty from holds every source.
-	if p.all {
-		return 0
-	}
-	// §2.6: the set holds a source when any of its peers does.
-	best := int32(-1)
-	if h.selNow[ps] == h.now {
-		best = h.selIdx[ps]
-	}
-	for _, id := range p.lazyIDs {
-		if h.lazyNow[id] != h.now {
-			h.lazyNow[id], h.lazyIdx[id] = h.now, -1
-			for i, cs := range h.srcs {
-				if h.t.lazySet[id].hasSelected(cs) {
-					h.lazyIdx[id] = int32(i)
-					break
-				}
-			}
-		}
-		if i := h.lazyIdx[id]; i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	// §2.8: a block holds a source whose address position it spans.
-	for _, id := range p.blockIDs {
-		if best == 0 {
-			break
-		}
-		if h.blockNow[id] != h.now {
-			h.blockNow[id], h.blockIdx[id] = h.now, -1
-			t := h.t
-		srcs:
-			for i, cs := range h.srcs {
-				for _, pos := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
-					if spansHold(t.blockSpan[id], pos) {
-						h.blockIdx[id] = int32(i)
-						break srcs
-					}
-				}
-			}
-		}
-		if i := h.blockIdx[id]; i >= 0 && (best < 0 || i < best) {
-			best = i
-		}
-	}
-	return best
-}
-
-// spansHold reports whether one of the sorted, disjoint intervals spans
-// position pos.
-func spansHold(spans [][2]int32, pos int32) bool {
-	i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > pos })
-	return i < len(spans) && spans[i][0] <= pos
-}
-
-// stamps starts a new round of the per-peer-set stamps.
-func (w *walk) stamps() {
-	if w.stamp == nil {
-		n := len(w.g.peerSets)
-		w.stamp, w.stampSrc, w.psDead = make([]int32, n), make([]int32, n), make([]int32, n)
-	}
-	w.stampNow++
-}
-
-// ruleFromAdmitters expands egress rule r from the ingress side: the peer sets
-// holding one of srcs, then the isolated classes those sets admit, kept when
-// the rule's peers include them. For a rule naming most of the cluster (an
-// ipBlock over the pod network) this costs what the sources' admitters hold
-// rather than every class of the cluster.
-func (w *walk) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
-	g := w.g
-	t := g.termIdx()
-	peers := &g.peerSets[r.peers]
-	w.stamps()
-	if w.dead == nil {
-		w.dead = t.newDeadTerms(w.psDead)
-	}
-	w.dead.hop = hop
-	order := w.order[:0]
-	for _, cs := range srcs {
-		g.setsHolding(cs, w.dead, func(ps int32) {
-			if w.stamp[ps] != w.stampNow {
-				w.stamp[ps], w.stampSrc[ps] = w.stampNow, cs
-				order = append(order, ps)
-			}
-		})
-	}
-	w.order = order // reused by the next rule: at T5 each rule meets ~16k sets
-	var groups map[int32]int32
-	if w.paths {
-		groups = map[int32]int32{}
-	}
-	for _, ps := range order {
-		if d := w.psDead[ps]; d == hop || d < 0 {
-			continue
-		}
-		// A set none of whose admissions can change anything at this hop
-		// (or at any later hop) is not looked at again.
-		live, later := false, false
-		for _, a := range g.admitRules[ps] {
-			cd := a.class
-			if h := w.wholeHop[cd]; h >= 0 && h < hop {
-				continue
-			}
-			in := w.filter(a.ports)
-			if in.Empty() {
-				continue
-			}
-			later = true
-			if w.settled(cd, hop, in) {
-				continue
-			}
-			live = true
-			if g.holds(t, peers, cd) {
-				w.admit(r, ps, in, w.stampSrc[ps], cd, hop, groups)
-			}
-		}
-		switch {
-		case !later:
-			w.psDead[ps] = -1
-		case !live:
-			w.psDead[ps] = hop
-		default:
-			continue
-		}
-		w.dead.setDied(&g.peerSets[ps], w.psDead[ps] < 0)
-	}
-}
-
 // openEgress reports whether class cs has open egress: every destination
 // whose ingress admits it is reached (§2.1, §2.13).
 func (w *walk) openEgress(cs int32) bool {
@@ -766,35 +417,40 @@ func (w *walk) members(gid int32) []int32 {
 }
 
 // reached records that class cd has pods reached at hop, first by cs reaching
-// pod pi.
-func (w *walk) reached(cs, cd, pi, hop int32) {
+// pod pi from position seq of the previous hop's layer, and appends cd to the
+// hop's layer the first time.
+func (w *walk) reached(cs, cd, pi, hop, seq int32, layer *[]int32) {
 	switch {
 	case w.hop[cd] < 0:
-		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, pi, w.seq
-		w.layers[hop] = append(w.layers[hop], cd)
-	case w.hop[cd] == hop && w.seq < w.predSeq[cd]:
+		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, pi, seq
+		*layer = append(*layer, cd)
+	case w.hop[cd] == hop && seq < w.predSeq[cd]:
 		// The first predecessor is the earliest source of the previous hop.
-		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, w.seq
+		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, seq
 	}
 }
 
 // visitClass reaches every pod of class cd at hop from cs.
 func (w *walk) visitClass(cs, cd, hop int32, ports evaluator.PortSet) {
-	if w.wholePorts == nil {
-		w.wholePorts = make([]evaluator.PortSet, len(w.g.classes))
-	}
+	w.visitClassFrom(cs, cd, hop, w.seq, ports, &w.layers[hop])
+}
+
+// visitClassFrom reaches every pod of class cd at hop from cs, at position
+// seq of the previous layer, adding cd to layer when it is new. Lanes call it
+// at the same time for disjoint destination classes.
+func (w *walk) visitClassFrom(cs, cd, hop, seq int32, ports evaluator.PortSet, layer *[]int32) {
 	switch h := w.wholeHop[cd]; {
 	case h >= 0 && h < hop:
 		return // every pod was reached earlier
 	case h == hop:
 		w.wholePorts[cd] = w.wholePorts[cd].Union(ports)
-		if w.seq < w.wholeSeq[cd] {
-			w.wholePred[cd], w.wholeSeq[cd] = cs, w.seq
+		if seq < w.wholeSeq[cd] {
+			w.wholePred[cd], w.wholeSeq[cd] = cs, seq
 		}
 	default:
-		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, w.seq, ports
+		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, seq, ports
 	}
-	w.reached(cs, cd, w.g.classes[cd].pods[0], hop)
+	w.reached(cs, cd, w.g.classes[cd].pods[0], hop, seq, layer)
 	if w.paths && w.hop[cd] == hop {
 		// An edge of the shortest-path graph from the current group.
 		if l := w.predGroups[cd]; len(l) == 0 || l[len(l)-1] != w.curGroup {
@@ -822,7 +478,7 @@ func (w *walk) visitPod(cs, pi, hop int32, ports evaluator.PortSet) {
 			r.pred, r.seq = cs, w.seq
 		}
 	}
-	w.reached(cs, cd, pi, hop)
+	w.reached(cs, cd, pi, hop, w.seq, &w.layers[hop])
 	if w.paths {
 		w.podPreds[pi] = append(w.podPreds[pi], cs)
 	}

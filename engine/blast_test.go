@@ -42,6 +42,20 @@ func TestBlastRadiusFromAdmitters(t *testing.T) {
 	checkBlastClosure(t, 4000, 4060)
 }
 
+// TestBlastRadiusInLanes repeats the closure check with the isolated rows
+// shared out between one lane and three lanes (the default is one per
+// processor), forward and from the ingress side.
+func TestBlastRadiusInLanes(t *testing.T) {
+	defer func(l, n int) { walkLanes, reverseMinPeers = l, n }(walkLanes, reverseMinPeers)
+	for _, lanes := range []int{1, 3} {
+		walkLanes = lanes
+		reverseMinPeers = 4096
+		checkBlastClosure(t, 5000, 5040)
+		reverseMinPeers = -1
+		checkBlastClosure(t, 5040, 5080)
+	}
+}
+
 func checkBlastClosure(t *testing.T, from, to uint64) {
 	t.Helper()
 	for seed := from; seed < to; seed++ {
@@ -511,5 +525,46 @@ func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, hops); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}
+
+// TestBlastRadiusRuleMetAgain covers an egress rule whose destination is not
+// admitted from the first source that has it and is from a later one: the
+// rule must not be taken as spent after the first hop, in any lane.
+func TestBlastRadiusRuleMetAgain(t *testing.T) {
+	defer func(l int) { walkLanes = l }(walkLanes)
+	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
+	for i, name := range []string{"s", "a", "b", "d"} {
+		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
+			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
+	}
+	policy := func(name, spec string) {
+		manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name + ", namespace: lat}\nspec: " + spec + "\n"
+	}
+	// a and b share the rule towards d, which admits only b; a also reaches b.
+	policy("egress-ab", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: d}}}]}]}")
+	policy("egress-a", "{podSelector: {matchLabels: {role: a}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: b}}}]}]}")
+	policy("ingress-b", "{podSelector: {matchLabels: {role: b}}, ingress: [{from: [{podSelector: {matchLabels: {role: a}}}]}]}")
+	policy("ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}]}]}")
+	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Compile(s, evaluator.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lanes := range []int{1, 2, 3} {
+		walkLanes = lanes
+		b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
+		var hops []string
+		for h, hop := range b.Hops {
+			for _, w := range hop {
+				hops = append(hops, fmt.Sprint(h+1, ":", w.Workload))
+			}
+		}
+		if diff := cmp.Diff([]string{"1:lat/Pod/a", "2:lat/Pod/b", "3:lat/Pod/d"}, hops); diff != "" {
+			t.Errorf("%d lanes: hops (-want +got):\n%s", lanes, diff)
+		}
 	}
 }

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/netreach/netreach/evaluator"
+)
+
+// This file holds the isolated rows of a blast-radius hop: the sources with
+// isolated egress towards the destinations with isolated ingress, where an
+// egress rule of the source and an ingress rule of the destination must both
+// allow (§2.4). The work is shared out by destination class between lanes
+// that run side by side: a lane owns the per-class state of its destinations,
+// so lanes never write the same entry.
+
+// walkLanes is the number of lanes a walk without paths uses (0: one per
+// processor, at most maxLanes); a variable so that tests can drive it. One
+// lane until more are measured to pay on the benchmark machine.
+var walkLanes = 1
+
+const maxLanes = 4
+
+// reverseMinPeers is the peer count above which an egress rule is expanded
+// from the ingress side (a variable so that tests can drive both ways).
+var reverseMinPeers = 4096
+
+// lane is the state of one share of the isolated rows: the destination
+// classes cd with cd % parts == part.
+type lane struct {
+	w           *walk
+	part, parts int32
+	layer       []int32 // classes of this lane first reached at the hop
+	left        map[ruleRef]bool
+	// stamp marks the peer sets met while one egress rule is expanded
+	// (stamp[ps] == stampNow), with the first source each holds.
+	stamp, stampSrc []int32
+	stampNow        int32
+	// psDead is, per ingress peer set, the hop at which none of its
+	// admissions to this lane's classes can add anything (-1: at no later
+	// hop either).
+	psDead []int32
+	order  []int32    // ruleFromAdmitters' buffer of the sets met
+	dead   *deadTerms // blocks, lazy terms and tree nodes with only dead sets
+	// skip passes over the positions of Graph.addrs whose classes the lane
+	// need never visit again (eachLivePeer).
+	skip []int32
+	// holders finds which of one rule's sources an admitting set holds.
+	holders holders
+}
+
+// isolatedRows reaches the ingress-isolated destinations of the frontier's
+// sources with isolated egress. It works per egress rule for all the sources
+// that have it: a destination the rule names is reached when one of its
+// ingress rules names a peer set holding one of those sources, on the ports
+// both rules allow. The work grows with the rules and peer sets met, not
+// with sources times destinations.
+func (w *walk) isolatedRows(frontier []int32, hop int32) {
+	g := w.g
+	var rules []ruleRef
+	sources := map[ruleRef][]int32{}
+	for _, cs := range frontier {
+		cl := &g.classes[cs]
+		if cl.hostNetwork || !cl.isolatedEg {
+			continue
+		}
+		for _, r := range cl.egRules {
+			if h, ok := w.exhausted[r]; ok && h < hop {
+				continue // every destination of the rule was reached before
+			}
+			if _, ok := sources[r]; !ok {
+				rules = append(rules, r)
+			}
+			sources[r] = append(sources[r], cs)
+		}
+	}
+	if len(rules) == 0 {
+		return
+	}
+	if w.lanes == nil {
+		n := walkLanes
+		if n <= 0 {
+			n = min(runtime.GOMAXPROCS(0), maxLanes)
+		}
+		if w.paths {
+			n = 1 // the groups of the shortest-path graph are kept in order
+		}
+		for i := range n {
+			w.lanes = append(w.lanes, w.newLane(int32(i), int32(n)))
+		}
+	}
+	run := func(l *lane) {
+		l.layer, l.left = l.layer[:0], map[ruleRef]bool{}
+		for _, r := range rules {
+			if int(g.peerSetSize(r.peers)) > reverseMinPeers {
+				l.ruleFromAdmitters(r, sources[r], hop)
+			} else {
+				l.ruleToPeers(r, sources[r], hop)
+			}
+		}
+	}
+	if len(w.lanes) == 1 {
+		run(w.lanes[0])
+	} else {
+		var wg sync.WaitGroup
+		for _, l := range w.lanes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(l)
+			}()
+		}
+		wg.Wait()
+	}
+	for _, l := range w.lanes {
+		w.layers[hop] = append(w.layers[hop], l.layer...)
+	}
+	for _, r := range rules {
+		if int(g.peerSetSize(r.peers)) > reverseMinPeers {
+			continue
+		}
+		left := false
+		for _, l := range w.lanes {
+			left = left || l.left[r]
+		}
+		if !left {
+			// Sources of later hops find nothing new through this rule.
+			w.exhausted[r] = hop
+		}
+	}
+}
+
+func (w *walk) newLane(part, parts int32) *lane {
+	n := len(w.g.peerSets)
+	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n)}
+}
+
+// mine reports whether destination class cd belongs to the lane.
+func (l *lane) mine(cd int32) bool { return cd%l.parts == l.part }
+
+// admit reaches cd at hop from src through egress rule r and an ingress rule
+// of cd naming peer set ps that allows the ports in (already filtered), on
+// the ports both rules allow (§2.4).
+func (l *lane) admit(r ruleRef, ps int32, in evaluator.PortSet, src, cd, hop int32, groups map[int32]int32) {
+	w := l.w
+	g := w.g
+	// §2.4: both sides allow; §2.9: named ports resolve on the destination.
+	ports := g.portSpecs[r.ports].portsFor(g.classes[cd].namedPorts).Intersect(in)
+	if ports.Empty() {
+		return
+	}
+	if w.paths {
+		gid, ok := groups[ps]
+		if !ok {
+			w.group(edgeGroup{kind: groupRuleIn, hop: hop, rule: r, ps: ps})
+			gid = w.curGroup
+			groups[ps] = gid
+		}
+		w.curGroup = gid
+	}
+	w.visitClassFrom(src, cd, hop, w.pos[src], ports, &l.layer)
+}
+
+// settled reports whether an edge into cd at hop allowing at most the ports
+// in would change nothing: cd is already reached at this hop on all of them.
+// Paths need every edge, so nothing is settled when they are wanted.
+func (w *walk) settled(cd, hop int32, in evaluator.PortSet) bool {
+	return !w.paths && w.wholeHop[cd] == hop && w.wholePorts[cd].Covers(in)
+}
+
+// ruleToPeers expands egress rule r from the frontier sources srcs that have
+// it towards the lane's isolated destinations among its peers: a destination
+// is reached when one of its ingress rules names a peer set holding one of
+// srcs.
+func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
+	w := l.w
+	g := w.g
+	t := g.termIdx()
+	l.stampNow++
+	// Per ingress peer set ps met: the first source (in frontier order) it
+	// holds, or -1 (l.stampSrc[ps], valid when l.stamp[ps] == l.stampNow).
+	var groups map[int32]int32
+	if w.paths {
+		groups = map[int32]int32{}
+	}
+	l.holders.start(g, t, srcs)
+	l.eachLivePeer(&g.peerSets[r.peers], hop, func(cd int32) {
+		dst := &g.classes[cd]
+		if w.wholeHop[cd] < 0 {
+			l.left[r] = true
+		}
+		for _, q := range dst.inRules {
+			if l.stamp[q.peers] != l.stampNow {
+				l.stamp[q.peers], l.stampSrc[q.peers] = l.stampNow, -1
+				if i := l.holders.first(&g.peerSets[q.peers], q.peers); i >= 0 {
+					l.stampSrc[q.peers] = srcs[i]
+				}
+			}
+			src := l.stampSrc[q.peers]
+			if src < 0 {
+				continue
+			}
+			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
+			if in.Empty() || w.settled(cd, hop, in) {
+				continue
+			}
+			l.admit(r, q.peers, in, src, cd, hop, groups)
+		}
+	})
+}
+
+// eachLivePeer calls f for the lane's classes of peer set p that an isolated
+// rule can still reach at hop: isolated for ingress, not on the host
+// network, and not reached in full at an earlier hop. The positions an
+// ipBlock spans are walked through l.skip, which passes over those that can
+// never be such a class again, so that a later rule spanning them does not
+// visit them.
+func (l *lane) eachLivePeer(p *peerSet, hop int32, f func(int32)) {
+	w := l.w
+	g := w.g
+	t := g.termIdx()
+	live := func(cd int32) bool {
+		if !l.mine(cd) {
+			return false
+		}
+		h := w.wholeHop[cd]
+		return (h < 0 || h >= hop) && t.isolatedDst[cd]
+	}
+	sel := *p
+	sel.blockIDs = nil
+	g.eachPeerClass(&sel, func(cd int32) {
+		if live(cd) {
+			f(cd)
+		}
+	})
+	if len(p.blockIDs) == 0 {
+		return
+	}
+	if l.skip == nil {
+		// skip[i] leads to the next position that may hold a live class
+		// (skip[i] == i: position i itself); the last entry is a sentinel.
+		l.skip = make([]int32, len(g.addrs)+1)
+		for i := range l.skip {
+			l.skip[i] = int32(i)
+		}
+	}
+	for _, id := range p.blockIDs {
+		for _, span := range t.blockSpan[id] {
+			for i := l.nextPos(span[0]); i < span[1]; i = l.nextPos(i + 1) {
+				cd := g.addrs[i].class
+				if !live(cd) {
+					l.skip[i] = i + 1 // another lane's, or reached before this hop: never live again
+					continue
+				}
+				f(cd)
+			}
+		}
+	}
+}
+
+// nextPos returns the first position from i on that l.skip has not passed
+// over, shortening the chain it follows.
+func (l *lane) nextPos(i int32) int32 {
+	for l.skip[i] != i {
+		next := l.skip[l.skip[i]]
+		l.skip[i] = next
+		i = next
+	}
+	return i
+}
+
+// ruleFromAdmitters expands egress rule r from the ingress side: the peer sets
+// holding one of srcs, then the lane's isolated classes those sets admit,
+// kept when the rule's peers include them. For a rule naming most of the
+// cluster (an ipBlock over the pod network) this costs what the sources'
+// admitters hold rather than every class of the cluster.
+func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
+	w := l.w
+	g := w.g
+	t := g.termIdx()
+	peers := &g.peerSets[r.peers]
+	l.stampNow++
+	if l.dead == nil {
+		l.dead = t.newDeadTerms(l.psDead)
+	}
+	l.dead.hop = hop
+	order := l.order[:0]
+	for _, cs := range srcs {
+		g.setsHolding(cs, l.dead, func(ps int32) {
+			if l.stamp[ps] != l.stampNow {
+				l.stamp[ps], l.stampSrc[ps] = l.stampNow, cs
+				order = append(order, ps)
+			}
+		})
+	}
+	l.order = order // reused by the next rule: at T5 each rule meets ~16k sets
+	var groups map[int32]int32
+	if w.paths {
+		groups = map[int32]int32{}
+	}
+	for _, ps := range order {
+		if d := l.psDead[ps]; d == hop || d < 0 {
+			continue
+		}
+		// A set none of whose admissions can change anything at this hop
+		// (or at any later hop) is not looked at again.
+		live, later := false, false
+		for _, a := range g.admitRules[ps] {
+			cd := a.class
+			if !l.mine(cd) {
+				continue
+			}
+			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+				continue
+			}
+			in := w.filter(a.ports)
+			if in.Empty() {
+				continue
+			}
+			later = true
+			if w.settled(cd, hop, in) {
+				continue
+			}
+			live = true
+			if g.holds(t, peers, cd) {
+				l.admit(r, ps, in, l.stampSrc[ps], cd, hop, groups)
+			}
+		}
+		switch {
+		case !later:
+			l.psDead[ps] = -1
+		case !live:
+			l.psDead[ps] = hop
+		default:
+			continue
+		}
+		l.dead.setDied(&g.peerSets[ps], l.psDead[ps] < 0)
+	}
+}
+
+// holders answers, for the sources of one egress rule, which of them an
+// admitting peer set holds first (in frontier order), sharing the work
+// between the sets: the sets selecting each source are marked once, and
+// each lazy term and block is tested once against the sources.
+type holders struct {
+	g    *Graph
+	t    *termIndex
+	srcs []int32
+	now  int32
+	// Per peer set, lazy term and block: the round (now) the entry is for
+	// and the index in srcs of the first source held (-1: none).
+	selNow, selIdx     []int32
+	lazyNow, lazyIdx   []int32
+	blockNow, blockIdx []int32
+}
+
+// start begins a round for the sources srcs of one rule.
+func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
+	if h.selNow == nil {
+		h.g, h.t = g, t
+		h.selNow, h.selIdx = make([]int32, len(g.peerSets)), make([]int32, len(g.peerSets))
+		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
+		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
+	}
+	h.now++
+	h.srcs = srcs
+	// Later sources first, so that the first source holding a set is kept.
+	for i := len(srcs) - 1; i >= 0; i-- {
+		for _, ps := range t.selMember[srcs[i]] {
+			h.selNow[ps], h.selIdx[ps] = h.now, int32(i)
+		}
+	}
+}
+
+// first returns the index in the round's sources of the first one that
+// peer set p (number ps) holds, or -1.
+func (h *holders) first(p *peerSet, ps int32) int32 {
+	// §2.5: an empty from holds every source.
+	if p.all {
+		return 0
+	}
+	// §2.6: the set holds a source when any of its peers does.
+	best := int32(-1)
+	if h.selNow[ps] == h.now {
+		best = h.selIdx[ps]
+	}
+	for _, id := range p.lazyIDs {
+		if h.lazyNow[id] != h.now {
+			h.lazyNow[id], h.lazyIdx[id] = h.now, -1
+			for i, cs := range h.srcs {
+				if h.t.lazySet[id].hasSelected(cs) {
+					h.lazyIdx[id] = int32(i)
+					break
+				}
+			}
+		}
+		if i := h.lazyIdx[id]; i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	// §2.8: a block holds a source whose address position it spans.
+	for _, id := range p.blockIDs {
+		if best == 0 {
+			break
+		}
+		if h.blockNow[id] != h.now {
+			h.blockNow[id], h.blockIdx[id] = h.now, -1
+			t := h.t
+		srcs:
+			for i, cs := range h.srcs {
+				for _, pos := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
+					if spansHold(t.blockSpan[id], pos) {
+						h.blockIdx[id] = int32(i)
+						break srcs
+					}
+				}
+			}
+		}
+		if i := h.blockIdx[id]; i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// spansHold reports whether one of the sorted, disjoint intervals spans
+// position pos.
+func spansHold(spans [][2]int32, pos int32) bool {
+	i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > pos })
+	return i < len(spans) && spans[i][0] <= pos
+}
