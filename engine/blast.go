@@ -102,6 +102,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	if opts.Target != nil {
 		w.targets(b)
 	}
+	g.walkPool.Put(w.scratch) // nothing in b refers to the walk's tables
 	return b
 }
 
@@ -139,6 +140,9 @@ type walk struct {
 	// lanes share out the isolated rows of each hop by destination class
 	// (blastrows.go), made on first use.
 	lanes []*lane
+	// scratch holds the per-class tables, given back to the graph's pool
+	// when the walk is done.
+	scratch *walkScratch
 }
 
 // podReach is how a pod was reached on its own.
@@ -147,13 +151,42 @@ type podReach struct {
 	ports          evaluator.PortSet
 }
 
-func newWalk(g *Graph, opts BlastOptions) *walk {
+// walkScratch holds the per-class tables of a walk, kept in Graph.walkPool
+// between walks: at 150k classes they weigh tens of megabytes, which every
+// walk would otherwise leave to the garbage collector.
+type walkScratch struct {
+	hop, pred, firstPod, predSeq  []int32
+	wholeHop, wholePred, wholeSeq []int32
+	pos                           []int32
+	ownReach                      []bool
+	wholePorts                    []evaluator.PortSet
+	lanes                         []*lane
+}
+
+// scratch returns cleared per-class tables for a walk, reused when the pool
+// has some.
+func (g *Graph) scratch() *walkScratch {
 	n := len(g.classes)
-	w := &walk{g: g, opts: opts, hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n), wholeHop: make([]int32, n), ownReach: make([]bool, n),
-		wholePred: make([]int32, n), wholeSeq: make([]int32, n),
+	s, _ := g.walkPool.Get().(*walkScratch)
+	if s == nil {
+		return &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
+			wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
+			ownReach: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
+	}
+	for _, a := range [][]int32{s.pred, s.firstPod, s.predSeq, s.wholePred, s.wholeSeq, s.pos} {
+		clear(a)
+	}
+	clear(s.ownReach)
+	clear(s.wholePorts)
+	return s
+}
+
+func newWalk(g *Graph, opts BlastOptions) *walk {
+	s := g.scratch()
+	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
+		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, wholePorts: s.wholePorts,
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
-		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil,
-		wholePorts: make([]evaluator.PortSet, n)}
+		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
 	for i := range w.hop {
 		w.hop[i], w.wholeHop[i] = -1, -1
 	}
@@ -216,9 +249,6 @@ func (w *walk) expand(hop int32) {
 	w.layers = append(w.layers, nil)
 	frontier := w.layers[hop-1]
 	all := evaluator.AllPorts(evaluator.Protocols...)
-	if w.pos == nil {
-		w.pos = make([]int32, len(g.classes))
-	}
 	for i, cs := range frontier {
 		w.pos[cs] = int32(i + 1)
 	}
@@ -537,60 +567,87 @@ func (w *walk) collect(b *Blast) {
 	}
 	podWL, ids, rank := g.workloads()
 	podIDs := g.podIDs()
-	// Per workload, its groups as a chain through next (-1 ends it): the
-	// pods of one workload may be reached at different hops.
+	// Groups are (hop, workload) pairs; per workload, its groups form a
+	// chain through gNext (-1 ends it): the pods of one workload may be
+	// reached at different hops. The first pass numbers the groups and
+	// counts their pods, so that the second fills slices of the exact size.
 	first := make([]int32, len(ids))
 	for i := range first {
 		first[i] = -1
 	}
-	type group struct {
-		hop, wl, next int32
-		rw            ReachedWorkload
-	}
-	var groups []group
+	var gHop, gWL, gNext, gCount, gPod, gPred []int32
+	podGroup := make([]int32, len(g.pods))
 	namespaces := make([]bool, len(g.snap.Namespaces))
 	for pi, ok := range marked {
 		if !ok {
 			continue
 		}
-		hop, ports, pred := w.podHop(int32(pi))
+		hop, _, pred := w.podHop(int32(pi))
 		if hop <= 0 {
+			marked[pi] = false
 			continue
 		}
 		b.ReachedPods++
 		namespaces[g.classes[g.podClass[pi]].nsID] = true
 		wl := podWL[pi]
 		gi := first[wl]
-		for gi >= 0 && groups[gi].hop != hop {
-			gi = groups[gi].next
+		for gi >= 0 && gHop[gi] != hop {
+			gi = gNext[gi]
 		}
 		if gi < 0 {
-			gi = int32(len(groups))
-			groups = append(groups, group{hop: hop, wl: wl, next: first[wl],
-				rw: ReachedWorkload{Workload: ids[wl], Path: w.pathTo(int32(pi), pred)}})
+			gi = int32(len(gHop))
+			gHop, gWL, gNext = append(gHop, hop), append(gWL, wl), append(gNext, first[wl])
+			gCount, gPod, gPred = append(gCount, 0), append(gPod, int32(pi)), append(gPred, pred)
 			first[wl] = gi
 		}
-		rw := &groups[gi].rw
+		gCount[gi]++
+		podGroup[pi] = gi
+	}
+	order := make([]int32, len(gHop))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if gHop[a] != gHop[b] {
+			return int(gHop[a] - gHop[b])
+		}
+		return int(rank[gWL[a]] - rank[gWL[b]])
+	})
+	slot := make([]int32, len(order)) // group → its place in order
+	rws := make([]ReachedWorkload, len(order))
+	pods := make([]string, b.ReachedPods)
+	off := 0
+	for k, gi := range order {
+		slot[gi] = int32(k)
+		n := int(gCount[gi])
+		rws[k] = ReachedWorkload{Workload: ids[gWL[gi]], Pods: pods[off : off : off+n], Path: w.pathTo(gPod[gi], gPred[gi])}
+		off += n
+	}
+	for pi, ok := range marked {
+		if !ok {
+			continue
+		}
+		_, ports, _ := w.podHop(int32(pi))
+		rw := &rws[slot[podGroup[pi]]]
 		rw.Pods = append(rw.Pods, podIDs[pi])
 		if !ports.Equal(rw.Ports) {
 			rw.Ports = rw.Ports.Union(ports)
 		}
 	}
-	slices.SortFunc(groups, func(a, b group) int {
-		if a.hop != b.hop {
-			return int(a.hop - b.hop)
+	for k := 0; k < len(order); {
+		hop := gHop[order[k]]
+		end := k
+		for end < len(order) && gHop[order[end]] == hop {
+			if pods := rws[end].Pods; !slices.IsSorted(pods) {
+				slices.Sort(pods)
+			}
+			end++
 		}
-		return int(rank[a.wl] - rank[b.wl])
-	})
-	for i := range groups {
-		gr := &groups[i]
-		for len(b.Hops) < int(gr.hop) {
+		for len(b.Hops) < int(hop) {
 			b.Hops = append(b.Hops, nil)
 		}
-		if !slices.IsSorted(gr.rw.Pods) {
-			slices.Sort(gr.rw.Pods)
-		}
-		b.Hops[gr.hop-1] = append(b.Hops[gr.hop-1], gr.rw)
+		b.Hops[hop-1] = rws[k:end:end]
+		k = end
 	}
 	for i, in := range namespaces {
 		if in {

@@ -322,6 +322,14 @@ func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 		lazyForever: make([]int32, lazies), lazySets: t.lazySets}
 }
 
+// reset clears the tracking for a new walk.
+func (d *deadTerms) reset() {
+	d.hop = 0
+	for _, a := range [][]int32{d.blockHop, d.nodeHop, d.nodeCount, d.nodeForever, d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever} {
+		clear(a)
+	}
+}
+
 // setDied is told that peer set set died (for good when forever); blocks
 // and lazy terms all of whose sets are dead die with it.
 func (d *deadTerms) setDied(set *peerSet, forever bool) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -58,8 +59,18 @@ type lane struct {
 // with sources times destinations.
 func (w *walk) isolatedRows(frontier []int32, hop int32) {
 	g := w.g
-	var rules []ruleRef
-	sources := map[ruleRef][]int32{}
+	// The rules in the order the frontier meets them, and each rule's
+	// sources in frontier order: srcs[start[i]:start[i+1]] for rules[i].
+	n := 0
+	for _, cs := range frontier {
+		if cl := &g.classes[cs]; !cl.hostNetwork && cl.isolatedEg {
+			n += len(cl.egRules)
+		}
+	}
+	rules := make([]ruleRef, 0, len(frontier))
+	index := make(map[ruleRef]int32, len(frontier))
+	type pair struct{ rule, src int32 }
+	pairs := make([]pair, 0, n)
 	for _, cs := range frontier {
 		cl := &g.classes[cs]
 		if cl.hostNetwork || !cl.isolatedEg {
@@ -69,15 +80,32 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 			if h, ok := w.exhausted[r]; ok && h < hop {
 				continue // every destination of the rule was reached before
 			}
-			if _, ok := sources[r]; !ok {
+			i, ok := index[r]
+			if !ok {
+				i = int32(len(rules))
+				index[r] = i
 				rules = append(rules, r)
 			}
-			sources[r] = append(sources[r], cs)
+			pairs = append(pairs, pair{i, cs})
 		}
 	}
 	if len(rules) == 0 {
 		return
 	}
+	start := make([]int32, len(rules)+1)
+	for _, p := range pairs {
+		start[p.rule+1]++
+	}
+	for i := range rules {
+		start[i+1] += start[i]
+	}
+	srcs := make([]int32, len(pairs))
+	next := slices.Clone(start[:len(rules)])
+	for _, p := range pairs {
+		srcs[next[p.rule]] = p.src
+		next[p.rule]++
+	}
+	sources := func(i int) []int32 { return srcs[start[i]:start[i+1]] }
 	if w.lanes == nil {
 		n := walkLanes
 		if n <= 0 {
@@ -86,17 +114,25 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 		if w.paths {
 			n = 1 // the groups of the shortest-path graph are kept in order
 		}
-		for i := range n {
-			w.lanes = append(w.lanes, w.newLane(int32(i), int32(n)))
+		if len(w.scratch.lanes) == n {
+			w.lanes = w.scratch.lanes
+			for _, l := range w.lanes {
+				l.reset(w)
+			}
+		} else {
+			for i := range n {
+				w.lanes = append(w.lanes, w.newLane(int32(i), int32(n)))
+			}
+			w.scratch.lanes = w.lanes
 		}
 	}
 	run := func(l *lane) {
 		l.layer, l.left = l.layer[:0], map[ruleRef]bool{}
-		for _, r := range rules {
+		for i, r := range rules {
 			if int(g.peerSetSize(r.peers)) > reverseMinPeers {
-				l.ruleFromAdmitters(r, sources[r], hop)
+				l.ruleFromAdmitters(r, sources(i), hop)
 			} else {
-				l.ruleToPeers(r, sources[r], hop)
+				l.ruleToPeers(r, sources(i), hop)
 			}
 		}
 	}
@@ -134,6 +170,19 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 func (w *walk) newLane(part, parts int32) *lane {
 	n := len(w.g.peerSets)
 	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n)}
+}
+
+// reset readies a lane kept from an earlier walk for walk w. The stamps
+// and holders need no clearing: their round numbers only grow.
+func (l *lane) reset(w *walk) {
+	l.w = w
+	clear(l.psDead)
+	if l.dead != nil {
+		l.dead.reset()
+	}
+	for i := range l.skip {
+		l.skip[i] = int32(i)
+	}
 }
 
 // mine reports whether destination class cd belongs to the lane.

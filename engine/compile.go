@@ -53,6 +53,8 @@ type Graph struct {
 	// The peer-term index of blast radius, built on first use (blastindex.go).
 	termOnce sync.Once
 	terms    *termIndex
+	// walkPool keeps the per-class tables of finished blast-radius walks.
+	walkPool sync.Pool
 
 	// The inverse index, built on first use by whole-cluster queries.
 	inverseOnce sync.Once
