@@ -40,6 +40,12 @@ type termIndex struct {
 	// setSize is, per peer set, about how many classes it holds (lazy terms
 	// counted by the classes of their namespaces).
 	setSize []int32
+	// selRuns lists, per peer set, its selected classes (when kept as a
+	// list) as runs [lo, hi) of consecutive ids:
+	// selRuns[selRunStart[ps]:selRunStart[ps+1]]. Classes are numbered in pod
+	// order, so a namespace's classes are mostly consecutive.
+	selRunStart []int32
+	selRuns     [][2]int32
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
@@ -148,6 +154,20 @@ func (g *Graph) termIdx() *termIndex {
 				}
 			}
 			t.setSize[ps] = int32(min(n, len(g.classes)))
+		}
+		t.selRunStart = make([]int32, len(g.peerSets)+1)
+		for ps := range g.peerSets {
+			set := &g.peerSets[ps]
+			if !set.all && set.bits == nil {
+				for i, c := range set.classes {
+					if i == 0 || c != set.classes[i-1]+1 {
+						t.selRuns = append(t.selRuns, [2]int32{c, c + 1})
+					} else {
+						t.selRuns[len(t.selRuns)-1][1] = c + 1
+					}
+				}
+			}
+			t.selRunStart[ps+1] = int32(len(t.selRuns))
 		}
 		t.isolatedDst = make([]bool, len(g.classes))
 		for c := range g.classes {

@@ -44,9 +44,9 @@ type lane struct {
 	psDead []int32
 	order  []int32    // ruleFromAdmitters' buffer of the sets met
 	dead   *deadTerms // blocks, lazy terms and tree nodes with only dead sets
-	// skip passes over the positions of Graph.addrs whose classes the lane
-	// need never visit again (eachLivePeer).
-	skip []int32
+	// classSkip and posSkip pass over the classes and the positions of
+	// Graph.addrs the lane need never visit again (eachLivePeer).
+	classSkip, posSkip skipChain
 	// holders finds which of one rule's sources an admitting set holds.
 	holders holders
 }
@@ -180,8 +180,9 @@ func (l *lane) reset(w *walk) {
 	if l.dead != nil {
 		l.dead.reset()
 	}
-	for i := range l.skip {
-		l.skip[i] = int32(i)
+	if l.classSkip != nil {
+		l.classSkip.reset()
+		l.posSkip.reset()
 	}
 }
 
@@ -234,7 +235,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 		groups = map[int32]int32{}
 	}
 	l.holders.start(g, t, srcs)
-	l.eachLivePeer(&g.peerSets[r.peers], hop, func(cd int32) {
+	l.eachLivePeer(r.peers, hop, func(cd int32) {
 		dst := &g.classes[cd]
 		if w.wholeHop[cd] < 0 {
 			l.left[r] = true
@@ -259,16 +260,18 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 	})
 }
 
-// eachLivePeer calls f for the lane's classes of peer set p that an isolated
-// rule can still reach at hop: isolated for ingress, not on the host
-// network, and not reached in full at an earlier hop. The positions an
-// ipBlock spans are walked through l.skip, which passes over those that can
-// never be such a class again, so that a later rule spanning them does not
-// visit them.
-func (l *lane) eachLivePeer(p *peerSet, hop int32, f func(int32)) {
+// eachLivePeer calls f for the lane's classes of peer set ps that an
+// isolated rule can still reach at hop: isolated for ingress, not on the
+// host network, and not reached in full at an earlier hop. The selected
+// classes are walked run by run of consecutive ids and the addresses an
+// ipBlock spans position by position, both through skip chains that pass
+// over what can never be such a class again, so that a later rule naming
+// them does not visit them.
+func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 	w := l.w
 	g := w.g
 	t := g.termIdx()
+	p := &g.peerSets[ps]
 	live := func(cd int32) bool {
 		if !l.mine(cd) {
 			return false
@@ -276,45 +279,75 @@ func (l *lane) eachLivePeer(p *peerSet, hop int32, f func(int32)) {
 		h := w.wholeHop[cd]
 		return (h < 0 || h >= hop) && t.isolatedDst[cd]
 	}
-	sel := *p
-	sel.blockIDs = nil
-	g.eachPeerClass(&sel, func(cd int32) {
-		if live(cd) {
-			f(cd)
-		}
-	})
-	if len(p.blockIDs) == 0 {
-		return
+	if l.classSkip == nil {
+		l.classSkip, l.posSkip = newSkipChain(len(g.classes)), newSkipChain(len(g.addrs))
 	}
-	if l.skip == nil {
-		// skip[i] leads to the next position that may hold a live class
-		// (skip[i] == i: position i itself); the last entry is a sentinel.
-		l.skip = make([]int32, len(g.addrs)+1)
-		for i := range l.skip {
-			l.skip[i] = int32(i)
+	// walk calls f for the live entries in [lo, hi) of a chain, class(i)
+	// being the class at entry i, and drops the others from the chain.
+	walk := func(chain skipChain, lo, hi int32, class func(int32) int32) {
+		for i := chain.next(lo); i < hi; i = chain.next(i + 1) {
+			if cd := class(i); live(cd) {
+				f(cd)
+			} else {
+				chain[i] = i + 1 // another lane's, or reached before this hop: never live again
+			}
 		}
 	}
-	for _, id := range p.blockIDs {
-		for _, span := range t.blockSpan[id] {
-			for i := l.nextPos(span[0]); i < span[1]; i = l.nextPos(i + 1) {
-				cd := g.addrs[i].class
-				if !live(cd) {
-					l.skip[i] = i + 1 // another lane's, or reached before this hop: never live again
-					continue
-				}
+	itself := func(i int32) int32 { return i }
+	switch {
+	case p.all:
+		walk(l.classSkip, 0, int32(len(g.classes)), itself)
+	case p.bits != nil:
+		eachBit(p.bits, func(cd int32) {
+			if live(cd) {
+				f(cd)
+			}
+		})
+	default:
+		for _, run := range t.selRuns[t.selRunStart[ps]:t.selRunStart[ps+1]] {
+			walk(l.classSkip, run[0], run[1], itself)
+		}
+	}
+	for _, id := range p.lazyIDs {
+		for _, cd := range g.lazyMembers(id) {
+			if live(cd) {
 				f(cd)
 			}
 		}
 	}
+	at := func(i int32) int32 { return g.addrs[i].class }
+	for _, id := range p.blockIDs {
+		for _, span := range t.blockSpan[id] {
+			walk(l.posSkip, span[0], span[1], at)
+		}
+	}
 }
 
-// nextPos returns the first position from i on that l.skip has not passed
-// over, shortening the chain it follows.
-func (l *lane) nextPos(i int32) int32 {
-	for l.skip[i] != i {
-		next := l.skip[l.skip[i]]
-		l.skip[i] = next
-		i = next
+// skipChain passes over entries of an index range that are done with:
+// chain[i] leads to the next entry that may still count (chain[i] == i: entry
+// i itself); the last entry is a sentinel.
+type skipChain []int32
+
+func newSkipChain(n int) skipChain {
+	c := make(skipChain, n+1)
+	c.reset()
+	return c
+}
+
+// reset makes every entry count again.
+func (c skipChain) reset() {
+	for i := range c {
+		c[i] = int32(i)
+	}
+}
+
+// next returns the first entry from i on that the chain has not passed
+// over, shortening the links it follows.
+func (c skipChain) next(i int32) int32 {
+	for c[i] != i {
+		n := c[c[i]]
+		c[i] = n
+		i = n
 	}
 	return i
 }
