@@ -122,6 +122,7 @@ type walk struct {
 	wholePorts          []evaluator.PortSet
 	pods                map[int32]*podReach // pods reached on their own: sources, node-local
 	ownReach            []bool              // per class: whether pods holds one of its pods
+	full                []bool              // per class: reached at wholeHop on every port it admits
 	layers              [][]int32           // classes first reached at each hop
 	seq                 int32               // position of the source being expanded in its layer
 	pos, predSeq        []int32             // per class: position in its layer; pred's position
@@ -158,7 +159,7 @@ type walkScratch struct {
 	hop, pred, firstPod, predSeq  []int32
 	wholeHop, wholePred, wholeSeq []int32
 	pos                           []int32
-	ownReach                      []bool
+	ownReach, full                []bool
 	wholePorts                    []evaluator.PortSet
 	lanes                         []*lane
 }
@@ -171,12 +172,13 @@ func (g *Graph) scratch() *walkScratch {
 	if s == nil {
 		return &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
 			wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
-			ownReach: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
+			ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
 	}
 	for _, a := range [][]int32{s.pred, s.firstPod, s.predSeq, s.wholePred, s.wholeSeq, s.pos} {
 		clear(a)
 	}
 	clear(s.ownReach)
+	clear(s.full)
 	clear(s.wholePorts)
 	return s
 }
@@ -184,7 +186,7 @@ func (g *Graph) scratch() *walkScratch {
 func newWalk(g *Graph, opts BlastOptions) *walk {
 	s := g.scratch()
 	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
-		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, wholePorts: s.wholePorts,
+		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
 	for i := range w.hop {
@@ -297,7 +299,7 @@ func (w *walk) expand(hop int32) {
 						if dst.isolatedIn && !dst.hostNetwork {
 							return
 						}
-						if h := w.wholeHop[cd]; h >= 0 && h < hop {
+						if w.done(cd, hop) {
 							return
 						}
 						if ports := w.filter(spec.portsFor(dst.namedPorts)); !ports.Empty() {
@@ -310,7 +312,7 @@ func (w *walk) expand(hop int32) {
 						t := g.termIdx()
 						full := w.filter(all)
 						for _, cd := range g.openIn {
-							if h := w.wholeHop[cd]; h >= 0 && h < hop || w.settled(cd, hop, full) {
+							if w.done(cd, hop) || w.settled(cd, hop, full) {
 								continue
 							}
 							if g.holds(t, &g.peerSets[r.peers], cd) {
@@ -380,7 +382,7 @@ func (w *walk) openAdmissions(sources []int32, hop int32) {
 		w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
 		for _, r := range g.admitRules[ps] {
 			cd := r.class
-			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+			if w.done(cd, hop) {
 				continue
 			}
 			if ports := w.filter(r.ports); !ports.Empty() {
@@ -480,6 +482,10 @@ func (w *walk) visitClassFrom(cs, cd, hop, seq int32, ports evaluator.PortSet, l
 	default:
 		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, seq, ports
 	}
+	if !w.paths && !w.full[cd] {
+		// §2.2, §2.4: no edge gives more than the ingress rules allow.
+		w.full[cd] = w.wholePorts[cd].Covers(w.filter(w.g.termIdx().inMax(cd)))
+	}
 	w.reached(cs, cd, w.g.classes[cd].pods[0], hop, seq, layer)
 	if w.paths && w.hop[cd] == hop {
 		// An edge of the shortest-path graph from the current group.
@@ -487,6 +493,15 @@ func (w *walk) visitClassFrom(cs, cd, hop, seq int32, ports evaluator.PortSet, l
 			w.predGroups[cd] = append(l, w.curGroup)
 		}
 	}
+}
+
+// done reports whether no edge into class cd at hop can change anything:
+// every pod of it was reached at an earlier hop, or at this hop on every
+// port its ingress admits (never when paths are wanted, which need every
+// edge).
+func (w *walk) done(cd, hop int32) bool {
+	h := w.wholeHop[cd]
+	return h >= 0 && (h < hop || w.full[cd])
 }
 
 // visitPod reaches one pod at hop from cs (node-local traffic).

@@ -568,3 +568,25 @@ func TestBlastRadiusRuleMetAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestBlastRadiusHostNetworkPortsBeyondItsPolicy checks that a host-network
+// destination gets the ports of every rule that reaches it, although a policy
+// selecting it would allow fewer: policies do not protect such pods (§2.11).
+func TestBlastRadiusHostNetworkPortsBeyondItsPolicy(t *testing.T) {
+	_, g := auditOf(t, evaluator.DefaultOptions(), nil, nodeDoc, nsDoc("a"),
+		podDoc("a", "s", "app: s", "10.0.0.1", "n1", ""),
+		podDoc("a", "h", "app: h", "10.0.1.1", "n1", "hostNetwork: true"),
+		policyDoc("a", "egress-s", "{podSelector: {matchLabels: {app: s}}, policyTypes: [Egress], egress: ["+
+			"{to: [{ipBlock: {cidr: 10.0.1.0/24}}], ports: [{port: 80}]}, {to: [{ipBlock: {cidr: 10.0.1.1/32}}], ports: [{port: 443}]}]}"),
+		policyDoc("a", "ingress-h", "{podSelector: {matchLabels: {app: h}}, ingress: [{from: [{podSelector: {matchLabels: {app: s}}}], ports: [{port: 80}]}]}"))
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
+		}
+	}
+	if diff := cmp.Diff([]string{"1:a/Pod/h:TCP 80,443"}, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"math/bits"
+
+	"github.com/netreach/netreach/evaluator"
 	"slices"
 	"sort"
 )
@@ -46,6 +48,11 @@ type termIndex struct {
 	// order, so a namespace's classes are mostly consecutive.
 	selRunStart []int32
 	selRuns     [][2]int32
+	// inMaxID numbers, per class, the union of the ports its ingress rules
+	// allow (every port when its ingress is open or policies are not
+	// enforced) in inMaxSets.
+	inMaxID   []int32
+	inMaxSets []evaluator.PortSet
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
@@ -169,6 +176,26 @@ func (g *Graph) termIdx() *termIndex {
 			}
 			t.selRunStart[ps+1] = int32(len(t.selRuns))
 		}
+		t.inMaxID = make([]int32, len(g.classes))
+		ids := map[string]int32{}
+		for c := range g.classes {
+			cl := &g.classes[c]
+			ports := evaluator.AllPorts(evaluator.Protocols...)
+			if g.enforced && cl.isolatedIn && !cl.hostNetwork {
+				ports = evaluator.PortSet{}
+				for _, q := range cl.inRules {
+					ports = ports.Union(g.portSpecs[q.ports].portsFor(cl.namedPorts))
+				}
+			}
+			key := ports.String()
+			id, ok := ids[key]
+			if !ok {
+				id = int32(len(t.inMaxSets))
+				ids[key] = id
+				t.inMaxSets = append(t.inMaxSets, ports)
+			}
+			t.inMaxID[c] = id
+		}
 		t.isolatedDst = make([]bool, len(g.classes))
 		for c := range g.classes {
 			t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
@@ -190,6 +217,9 @@ func (g *Graph) termIdx() *termIndex {
 	})
 	return g.terms
 }
+
+// inMax returns the union of the ports class c's ingress rules allow.
+func (t *termIndex) inMax(c int32) evaluator.PortSet { return t.inMaxSets[t.inMaxID[c]] }
 
 // eachBit calls f for every set bit of a bitmap.
 func eachBit(bitmap []uint64, f func(int32)) {

@@ -276,8 +276,7 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 		if !l.mine(cd) {
 			return false
 		}
-		h := w.wholeHop[cd]
-		return (h < 0 || h >= hop) && t.isolatedDst[cd]
+		return t.isolatedDst[cd] && !w.done(cd, hop)
 	}
 	if l.classSkip == nil {
 		l.classSkip, l.posSkip = newSkipChain(len(g.classes)), newSkipChain(len(g.addrs))
@@ -289,7 +288,7 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 			if cd := class(i); live(cd) {
 				f(cd)
 			} else {
-				chain[i] = i + 1 // another lane's, or reached before this hop: never live again
+				chain[i] = i + 1 // another lane's, or done: never live again
 			}
 		}
 	}
@@ -393,7 +392,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 			if !l.mine(cd) {
 				continue
 			}
-			if h := w.wholeHop[cd]; h >= 0 && h < hop {
+			if w.done(cd, hop) {
 				continue
 			}
 			in := w.filter(a.ports)
