@@ -131,7 +131,7 @@ type walk struct {
 	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
 	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
 	paths               bool
-	predGroups          map[int32][]int32 // class → groups reaching all its pods at its first hop
+	predGroups          [][]int32         // class → groups reaching all its pods at its first hop
 	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop
 	groups              []edgeGroup       // the groups of sources edges start from
 	groupMembers        map[int32][]int32 // group → its member classes, found when asked
@@ -193,7 +193,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 		w.hop[i], w.wholeHop[i] = -1, -1
 	}
 	if w.paths {
-		w.predGroups, w.podPreds, w.groupMembers = map[int32][]int32{}, map[int32][]int32{}, map[int32][]int32{}
+		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}
 	w.filter = hopFilter(opts)
 	return w

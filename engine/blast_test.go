@@ -590,3 +590,29 @@ func TestBlastRadiusHostNetworkPortsBeyondItsPolicy(t *testing.T) {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
+
+// TestBlastRadiusNamedPortsPerDestination checks that a rule naming a port
+// resolves it on each destination's own containers (§2.9), also when several
+// destinations of one walk name it differently.
+func TestBlastRadiusNamedPortsPerDestination(t *testing.T) {
+	pod := func(name, ip, port string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: a, labels: {app: " + name + ", role: web}}\n" +
+			"spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: " + port + "}]}]}\n" +
+			"status: {phase: Running, podIP: " + ip + "}\n"
+	}
+	_, g := auditOf(t, evaluator.DefaultOptions(), nil, nodeDoc, nsDoc("a"),
+		podDoc("a", "s", "app: s", "10.0.0.1", "n1", ""),
+		pod("w1", "10.0.0.2", "8080"), pod("w2", "10.0.0.3", "9090"),
+		policyDoc("a", "egress-s", "{podSelector: {matchLabels: {app: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: web}}}], ports: [{port: http}]}]}"),
+		policyDoc("a", "ingress-web", "{podSelector: {matchLabels: {role: web}}, ingress: [{from: [{podSelector: {matchLabels: {app: s}}}], ports: [{port: http}]}]}"))
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
+	var hops []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
+		}
+	}
+	if diff := cmp.Diff([]string{"1:a/Pod/w1:TCP 8080", "1:a/Pod/w2:TCP 9090"}, hops); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"fmt"
 	"math/bits"
 
 	"github.com/netreach/netreach/evaluator"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // termIndex answers "which admitting ingress peer sets contain any of these
@@ -53,6 +55,9 @@ type termIndex struct {
 	// enforced) in inMaxSets.
 	inMaxID   []int32
 	inMaxSets []evaluator.PortSet
+	// npID numbers, per class, its set of named container ports (0: none),
+	// so that a port spec naming ports is resolved once per such set.
+	npID []int32
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
@@ -195,6 +200,20 @@ func (g *Graph) termIdx() *termIndex {
 				t.inMaxSets = append(t.inMaxSets, ports)
 			}
 			t.inMaxID[c] = id
+		}
+		t.npID = make([]int32, len(g.classes))
+		nps := map[string]int32{"": 0}
+		for c := range g.classes {
+			var key strings.Builder
+			for _, cp := range g.classes[c].namedPorts {
+				fmt.Fprintf(&key, "%s/%s/%d,", cp.Name, cp.Protocol, cp.Port)
+			}
+			id, ok := nps[key.String()]
+			if !ok {
+				id = int32(len(nps))
+				nps[key.String()] = id
+			}
+			t.npID[c] = id
 		}
 		t.isolatedDst = make([]bool, len(g.classes))
 		for c := range g.classes {
@@ -447,5 +466,13 @@ func (g *Graph) holds(t *termIndex, p *peerSet, c int32) bool {
 			return true
 		}
 	}
-	return p.blocksHold(&g.classes[c])
+	// §2.8: by the positions of the class's addresses in the blocks' spans.
+	for _, id := range p.blockIDs {
+		for _, pos := range t.posList[t.posStart[c]:t.posStart[c+1]] {
+			if spansHold(t.blockSpan[id], pos) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -47,6 +47,9 @@ type lane struct {
 	// classSkip and posSkip pass over the classes and the positions of
 	// Graph.addrs the lane need never visit again (eachLivePeer).
 	classSkip, posSkip skipChain
+	// named caches the ports of port specs that name ports, per (spec,
+	// named-port set of the destination).
+	named map[uint64]evaluator.PortSet
 	// holders finds which of one rule's sources an admitting set holds.
 	holders holders
 }
@@ -169,7 +172,8 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 
 func (w *walk) newLane(part, parts int32) *lane {
 	n := len(w.g.peerSets)
-	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n)}
+	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
+		named: map[uint64]evaluator.PortSet{}}
 }
 
 // reset readies a lane kept from an earlier walk for walk w. The stamps
@@ -186,6 +190,23 @@ func (l *lane) reset(w *walk) {
 	}
 }
 
+// portsFor returns the ports port spec number spec allows towards class cd
+// (§2.9: named ports resolve on the destination's containers).
+func (l *lane) portsFor(spec, cd int32) evaluator.PortSet {
+	g := l.w.g
+	s := &g.portSpecs[spec]
+	if len(s.named) == 0 {
+		return s.numeric
+	}
+	key := uint64(spec)<<32 | uint64(g.termIdx().npID[cd])
+	ports, ok := l.named[key]
+	if !ok {
+		ports = s.portsFor(g.classes[cd].namedPorts)
+		l.named[key] = ports
+	}
+	return ports
+}
+
 // mine reports whether destination class cd belongs to the lane.
 func (l *lane) mine(cd int32) bool { return cd%l.parts == l.part }
 
@@ -194,9 +215,8 @@ func (l *lane) mine(cd int32) bool { return cd%l.parts == l.part }
 // the ports both rules allow (§2.4).
 func (l *lane) admit(r ruleRef, ps int32, in evaluator.PortSet, src, cd, hop int32, groups map[int32]int32) {
 	w := l.w
-	g := w.g
 	// §2.4: both sides allow; §2.9: named ports resolve on the destination.
-	ports := g.portSpecs[r.ports].portsFor(g.classes[cd].namedPorts).Intersect(in)
+	ports := l.portsFor(r.ports, cd).Intersect(in)
 	if ports.Empty() {
 		return
 	}
@@ -251,7 +271,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 			if src < 0 {
 				continue
 			}
-			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
+			in := w.filter(l.portsFor(q.ports, cd))
 			if in.Empty() || w.settled(cd, hop, in) {
 				continue
 			}
