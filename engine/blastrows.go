@@ -254,11 +254,17 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 	if w.paths {
 		groups = map[int32]int32{}
 	}
-	l.holders.start(g, t, srcs)
+	started, left := false, false
 	l.eachLivePeer(r.peers, hop, func(cd int32) {
+		if !started {
+			// Most rules of a late hop have no live peer left: their
+			// sources' sets are marked only when one is met.
+			l.holders.start(g, t, srcs)
+			started = true
+		}
 		dst := &g.classes[cd]
 		if w.wholeHop[cd] < 0 {
-			l.left[r] = true
+			left = true
 		}
 		for _, q := range dst.inRules {
 			if l.stamp[q.peers] != l.stampNow {
@@ -278,6 +284,9 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 			l.admit(r, q.peers, in, src, cd, hop, groups)
 		}
 	})
+	if left {
+		l.left[r] = true
+	}
 }
 
 // eachLivePeer calls f for the lane's classes of peer set ps that an
