@@ -398,6 +398,9 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	order := l.order[:0]
 	for _, cs := range srcs {
 		g.setsHolding(cs, l.dead, func(ps int32) {
+			if d := l.psDead[ps]; d == hop || d < 0 {
+				return // nothing to add through it
+			}
 			if l.stamp[ps] != l.stampNow {
 				l.stamp[ps], l.stampSrc[ps] = l.stampNow, cs
 				order = append(order, ps)
@@ -410,9 +413,6 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		groups = map[int32]int32{}
 	}
 	for _, ps := range order {
-		if d := l.psDead[ps]; d == hop || d < 0 {
-			continue
-		}
 		// A set none of whose admissions can change anything at this hop
 		// (or at any later hop) is not looked at again.
 		live, later := false, false
