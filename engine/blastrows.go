@@ -17,9 +17,8 @@ import (
 // so lanes never write the same entry.
 
 // walkLanes is the number of lanes a walk without paths uses (0: one per
-// processor, at most maxLanes); a variable so that tests can drive it. One
-// lane until more are measured to pay on the benchmark machine.
-var walkLanes = 1
+// processor, at most maxLanes); a variable so that tests can drive it.
+var walkLanes = 0
 
 const maxLanes = 4
 
