@@ -121,24 +121,28 @@ func checkExposures(t *testing.T, seed uint64, r *modeltest.Random, g *Graph, ca
 			for _, we := range got {
 				gotPods[we.Workload] = we.Pods
 				union := evaluator.PortSet{}
-				for i, rp := range we.Ranges {
-					if i > 0 && !we.Ranges[i-1].Range.To().Less(rp.Range.From()) {
-						t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, we.Ranges)
+				ranges := we.Ranges()
+				for i, rp := range ranges {
+					if i > 0 && !ranges[i-1].Range.To().Less(rp.Range.From()) {
+						t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, ranges)
+					}
+					if i > 0 && ranges[i-1].Range.To().Next() == rp.Range.From() && ranges[i-1].Ports.Equal(rp.Ports) {
+						t.Fatalf("seed %d %s: %s touching ranges with the same ports are not merged: %v", seed, e.Network.Name, we.Workload, ranges)
 					}
 					if !set.ContainsRange(rp.Range) {
 						t.Fatalf("seed %d %s: %s range %s is outside the network", seed, e.Network.Name, we.Workload, rp.Range)
 					}
 					union = union.Union(rp.Ports)
 				}
-				if !union.Equal(we.Ports) {
-					t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports, union)
+				if !union.Equal(we.Ports()) {
+					t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports(), union)
 				}
-				wantAll := len(we.Ranges) > 0 && samePorts(we.Ranges) && covers(we.Ranges, set.Ranges())
-				if we.All != wantAll {
-					t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All, wantAll)
+				wantAll := len(ranges) > 0 && samePorts(ranges) && covers(ranges, set.Ranges())
+				if we.All() != wantAll {
+					t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All(), wantAll)
 				}
 				for _, a := range samples {
-					for _, rp := range we.Ranges {
+					for _, rp := range ranges {
 						if rp.Range.Contains(a) {
 							gotPorts[[2]string{we.Workload, a.String()}] = rp.Ports
 						}
@@ -189,7 +193,7 @@ func TestExposuresNamedPortsPerDestination(t *testing.T) {
 	got := map[string]string{}
 	for _, e := range g.Exposures(s.Catalog(), "internet") {
 		for _, w := range e.Inbound {
-			got[w.Workload] = w.Ports.String()
+			got[w.Workload] = w.Ports().String()
 		}
 	}
 	want := map[string]string{

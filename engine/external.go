@@ -87,10 +87,10 @@ type external struct {
 	holes   []span
 	spanBuf []span
 	spanOut []span
-	rp      []RangePorts
-	arena   []RangePorts
 	found   []found
-	sums    []summary
+	clipped []clipRange
+	sums    []int32
+	meet    []int8
 }
 
 // listAnswer is the run list number of a rule list, cached by its first
@@ -905,14 +905,16 @@ func (x *external) netSet(ranges []netipx.IPRange) netSet {
 	return s
 }
 
-// clip turns runs into address ranges inside a set, merging neighbours with
-// equal ports; it also returns the union of their ports and whether they all
-// have the same ports. The ranges are kept in shared storage: callers must
-// not append to them.
-func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, same bool) {
-	out = x.rp[:0]
+// clip adds to t the answer made of runs clipped to a set's addresses (t's
+// network), merging neighbours with equal ports, and returns its number. The
+// ranges are kept as pieces and network ranges (see clipRange): the addresses
+// are only built when they are asked for.
+func (x *external) clip(t *answerTable, runs []run, set netSet) int32 {
+	out := x.clipped[:0]
+	union := int32(noPortsID)
 	lastPorts := int32(noPortsID)
-	same = true
+	var lastTo netip.Addr
+	same := true
 	j := 0
 	for _, r := range runs {
 		for j < len(set.ranges) && set.hi[j] < r.lo {
@@ -930,20 +932,31 @@ func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, 
 			if hi.Less(lo) {
 				continue
 			}
-			if n := len(out); n > 0 && lastPorts == r.ports && out[n-1].Range.To().Next() == lo {
-				out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), hi)
+			// Touching ranges lie in one range of the network, whose ranges
+			// are maximal.
+			if n := len(out); n > 0 && lastPorts == r.ports && out[n-1].k == int32(k) && lastTo.Next() == lo {
+				out[n-1].hi = r.hi
+				lastTo = hi
 				continue
 			}
 			if len(out) > 0 && r.ports != lastPorts {
 				same = false
 			}
 			union = x.ports.union(union, r.ports)
-			out = append(out, RangePorts{Range: netipx.IPRangeFrom(lo, hi), Ports: x.ports.sets[r.ports]})
-			lastPorts = r.ports
+			out = append(out, clipRange{lo: r.lo, hi: r.hi, k: int32(k), ports: r.ports})
+			lastPorts, lastTo = r.ports, hi
 		}
 	}
-	x.rp = out
-	return x.keep(out), union, len(out) > 0 && same
+	x.clipped = out
+	// Every address of the network with the same ports: one range per range
+	// of the network, each the whole of it.
+	all := len(out) > 0 && same && len(out) == len(set.ranges)
+	for i := 0; all && i < len(out); i++ {
+		c := out[i]
+		net := set.ranges[c.k]
+		all = int(c.k) == i && !net.From().Less(x.pieces[c.lo].From()) && !x.pieces[c.hi-1].To().Less(net.To())
+	}
+	return t.add(out, union, all)
 }
 
 // meets reports whether runs hold an address of a set (whether clip would
@@ -968,19 +981,6 @@ func (x *external) meets(runs []run, set netSet) bool {
 		}
 	}
 	return false
-}
-
-// keep copies ranges into shared storage, allocated in large blocks.
-func (x *external) keep(rs []RangePorts) []RangePorts {
-	if len(rs) == 0 {
-		return nil
-	}
-	if cap(x.arena)-len(x.arena) < len(rs) {
-		x.arena = make([]RangePorts, 0, max(1024, len(rs)))
-	}
-	n := len(x.arena)
-	x.arena = append(x.arena, rs...)
-	return x.arena[n:len(x.arena):len(x.arena)]
 }
 
 // portsIn is the union of the ports of the runs that meet a set.
