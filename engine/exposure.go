@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"go4.org/netipx"
@@ -43,12 +44,12 @@ func (w WorkloadExposure) Ports() evaluator.PortSet {
 	if w.answer.t == nil {
 		return evaluator.PortSet{}
 	}
-	return w.answer.t.ports[w.answer.t.answers[w.answer.id].ports]
+	return w.answer.t.ports[w.answer.t.entry(w.answer.id).ports]
 }
 
 // All is true when every address of the network is allowed the same Ports.
 func (w WorkloadExposure) All() bool {
-	return w.answer.t != nil && w.answer.t.answers[w.answer.id].all
+	return w.answer.t != nil && w.answer.t.entry(w.answer.id).all
 }
 
 // Ranges are the parts of the network with their allowed ports, sorted and
@@ -59,7 +60,7 @@ func (w WorkloadExposure) Ranges() []RangePorts {
 	if t == nil {
 		return nil
 	}
-	a := t.answers[w.answer.id]
+	a := t.entry(w.answer.id)
 	out := make([]RangePorts, 0, a.to-a.from)
 	for _, c := range t.chunks[a.chunk][a.from:a.to] {
 		net := t.net[c.k]
@@ -91,16 +92,26 @@ type answerTable struct {
 	pieces  []netipx.IPRange    // the pieces of the address space
 	net     []netipx.IPRange    // the network's own (effective) ranges
 	ports   []evaluator.PortSet // the port sets, by number
-	answers []answerEntry
-	// chunks hold the answers' ranges, each answer's in one chunk: chunks
-	// of a fixed size are allocated as they fill, instead of growing one
-	// slice (which at T5 allocated about five times what it kept).
-	chunks [][]clipRange
+	// answers are numbered in chunks of answerChunk, and chunks hold the
+	// answers' ranges, each answer's in one chunk: chunks of a fixed size
+	// are allocated as they fill, instead of growing one slice (which at T5
+	// allocated about five times what it kept).
+	answers [][]answerEntry
+	chunks  [][]clipRange
 }
 
 // rangeChunk is the size of a chunk of clipped ranges (an answer with more
-// gets a chunk of its own).
-const rangeChunk = 8192
+// gets a chunk of its own); answerChunk the number of answers in a chunk.
+// Tests make them small.
+var (
+	rangeChunk  = 8192
+	answerChunk = int32(1024)
+)
+
+// entry returns an answer by number.
+func (t *answerTable) entry(id int32) *answerEntry {
+	return &t.answers[id/answerChunk][id%answerChunk]
+}
 
 // answerEntry is an answer: chunks[chunk][from:to], the union of their
 // ports, and whether they are the whole network with the same ports.
@@ -119,8 +130,13 @@ func (t *answerTable) add(ranges []clipRange, ports int32, all bool) int32 {
 	}
 	from := len(t.chunks[n])
 	t.chunks[n] = append(t.chunks[n], ranges...)
-	t.answers = append(t.answers, answerEntry{chunk: int32(n), from: int32(from), to: int32(len(t.chunks[n])), ports: ports, all: all})
-	return int32(len(t.answers) - 1)
+	last := len(t.answers) - 1
+	if last < 0 || len(t.answers[last]) == int(answerChunk) {
+		t.answers = append(t.answers, make([]answerEntry, 0, answerChunk))
+		last++
+	}
+	t.answers[last] = append(t.answers[last], answerEntry{chunk: int32(n), from: int32(from), to: int32(len(t.chunks[n])), ports: ports, all: all})
+	return int32(last)*answerChunk + int32(len(t.answers[last])-1)
 }
 
 // clipRange is the part of the network's range k that lies in pieces
@@ -213,7 +229,7 @@ func (g *Graph) workloadPods() []workloadPods {
 		}
 	}
 	out = slices.DeleteFunc(out, func(w workloadPods) bool { return len(w.pods) == 0 })
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	slices.SortFunc(out, func(a, b workloadPods) int { return strings.Compare(a.id, b.id) })
 	return out
 }
 

@@ -46,6 +46,18 @@ func TestExposuresEqualPerAddressAnswers(t *testing.T) {
 	}
 }
 
+// TestExposuresInSmallChunks drives the answer tables' chunking (answers
+// spread over many chunks, answers with more ranges than a chunk holds) by
+// making the chunks tiny.
+func TestExposuresInSmallChunks(t *testing.T) {
+	defer func(r int, a int32) { rangeChunk, answerChunk = r, a }(rangeChunk, answerChunk)
+	rangeChunk, answerChunk = 3, 2
+	for seed := uint64(0); seed < 20; seed++ {
+		r, g := compiled(t, seed)
+		checkExposures(t, seed, r, g, r.Snapshot.Catalog(), nil)
+	}
+}
+
 // checkExposures compares the exposures of the named networks of a catalogue
 // (all when names is empty) with pod-by-pod queries.
 func checkExposures(t *testing.T, seed uint64, r *modeltest.Random, g *Graph, catalog []*model.Network, names []string) {
