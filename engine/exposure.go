@@ -89,9 +89,9 @@ type answerRef struct {
 // are ~20,000 lists of up to ~21 ranges each, which as RangePorts values
 // (120 bytes, five pointers) were a third of what a call allocated.
 type answerTable struct {
-	pieces  []netipx.IPRange    // the pieces of the address space
-	net     []netipx.IPRange    // the network's own (effective) ranges
-	ports   []evaluator.PortSet // the port sets, by number
+	pieces []netipx.IPRange    // the pieces of the address space
+	net    []netipx.IPRange    // the network's own (effective) ranges
+	ports  []evaluator.PortSet // the port sets, by number
 	// answers are numbered in chunks of answerChunk, and chunks hold the
 	// answers' ranges, each answer's in one chunk: chunks of a fixed size
 	// are allocated as they fill, instead of growing one slice (which at T5
