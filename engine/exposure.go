@@ -165,15 +165,19 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		sets[k] = e.Effective
 	}
 	ranges := windowOf(sets)
-	// Both sides only read the graph once the pieces, workloads and span
-	// sets exist; each has its own port and answer tables, so they run side
-	// by side.
-	wls := g.workloadPods()
+	// Both sides only read the graph once the pieces and span sets exist;
+	// each has its own port and answer tables, so they run side by side.
 	x := g.newExternalWithin(ranges)
 	y := x.forAllClasses()
 	var wg sync.WaitGroup
+	// The inbound side has more to do (named ports, own-node addresses), so
+	// the outbound goroutine also lists the workloads and groups pods by
+	// their own node for it.
+	wlsOf := make(chan []workloadPods, 1)
 	owns := make(chan *ownNodes, 1)
 	wg.Go(func() {
+		wls := g.workloadPods()
+		wlsOf <- wls
 		owns <- y.ownNodes()
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
@@ -187,7 +191,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	for c := range g.classes {
 		ingress[c] = x.ingressList(int32(c))
 	}
-	own := <-owns
+	wls, own := <-wlsOf, <-owns
 	inbound := make([][]WorkloadExposure, len(out))
 	for k := range out {
 		inbound[k] = x.exposureSide(wls, x.netSet(out[k].Effective), ingress, own)
