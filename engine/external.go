@@ -29,10 +29,9 @@ type external struct {
 	g      *Graph
 	pieces []netipx.IPRange
 	v6     int // index of the first IPv6 piece
-	// starts4 and starts6 hold the first address of each IPv4 and IPv6
-	// piece, for pieceOf.
+	// starts4 holds the first address of each IPv4 piece, for pieceOf (IPv6
+	// pieces, fewer asked about, are searched as they are).
 	starts4 []uint32
-	starts6 []u128
 	// window, when not nil, is the only part of the space asked about, as
 	// sorted piece spans, and as address ranges per family (win4, win6).
 	window []span
@@ -175,10 +174,6 @@ func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 	for i := range x.starts4 {
 		x.starts4[i] = v4Uint(x.pieces[i].From())
 	}
-	x.starts6 = make([]u128, len(x.pieces)-x.v6)
-	for i := range x.starts6 {
-		x.starts6[i] = v6Uint(x.pieces[x.v6+i].From())
-	}
 	x.peerSpans = make([]int32, len(g.peerSets))
 	for i := range x.peerSpans {
 		x.peerSpans[i] = spansUnknown
@@ -222,7 +217,7 @@ func (x *external) initAnswers(hint int) {
 func (x *external) allSpans() {
 	n := len(x.g.peerSets)
 	half := n / 2
-	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4,
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: map[string]int32{}}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -254,7 +249,7 @@ func (x *external) forAllClasses() *external {
 	hint := len(x.g.classes) / 2
 	x.initAnswers(hint)
 	x.allSpans()
-	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4,
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
 	y.initAnswers(hint)
 	return y
@@ -384,7 +379,7 @@ func (x *external) pieceOf(a netip.Addr) int {
 
 // piece6 returns the index of the IPv6 piece holding an address.
 func (x *external) piece6(u u128) int {
-	return x.v6 + sort.Search(len(x.starts6), func(i int) bool { return u.less(x.starts6[i]) }) - 1
+	return x.v6 + sort.Search(len(x.pieces)-x.v6, func(i int) bool { return u.less(v6Uint(x.pieces[x.v6+i].From())) }) - 1
 }
 
 // piece4 returns the index of the IPv4 piece holding an address: the last
