@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -55,6 +56,48 @@ func TestExposuresInSmallChunks(t *testing.T) {
 	for seed := uint64(0); seed < 20; seed++ {
 		r, g := compiled(t, seed)
 		checkExposures(t, seed, r, g, r.Snapshot.Catalog(), nil)
+	}
+}
+
+// TestExposuresWithCollidingHashes drives the numbering of run lists and
+// span lists when their keys' hashes collide (every key hashes alike), which
+// keeps all but the first whole.
+func TestExposuresWithCollidingHashes(t *testing.T) {
+	defer func(h func(maphash.Seed, []byte) uint64) { internHash = h }(internHash)
+	internHash = func(maphash.Seed, []byte) uint64 { return 7 }
+	for seed := uint64(0); seed < 20; seed++ {
+		r, g := compiled(t, seed)
+		checkExposures(t, seed, r, g, r.Snapshot.Catalog(), nil)
+	}
+}
+
+// TestHashInternNumbersEachItemOnce checks that an item keeps its number
+// when its key's hash is shared, whether it came first or not.
+func TestHashInternNumbersEachItemOnce(t *testing.T) {
+	defer func(h func(maphash.Seed, []byte) uint64) { internHash = h }(internHash)
+	for _, collide := range []bool{false, true} {
+		internHash = maphash.Bytes
+		if collide {
+			internHash = func(maphash.Seed, []byte) uint64 { return 7 }
+		}
+		tab := newHashIntern(0)
+		var items []string
+		number := func(item string) int32 {
+			id, h := tab.find([]byte(item), func(id int32) bool { return items[id] == item })
+			if id < 0 {
+				id = int32(len(items))
+				items = append(items, item)
+				tab.add([]byte(item), h, id)
+			}
+			return id
+		}
+		var got []int32
+		for _, item := range []string{"a", "b", "c", "a", "c", "b", "d", "a"} {
+			got = append(got, number(item))
+		}
+		if want := []int32{0, 1, 2, 0, 2, 1, 3, 0}; !slices.Equal(got, want) {
+			t.Errorf("collide=%v: numbers %v, want %v", collide, got, want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sort"
@@ -45,7 +46,7 @@ type external struct {
 	// spansUnknown before it is first needed.
 	peerSpans []int32
 	spanSets  [][]span
-	spanIDs   map[string]int32
+	spanIDs   hashIntern
 	// blockCut and blockAt cache the pieces of each distinct ipBlock
 	// (blockSpans).
 	blockCut []span
@@ -79,7 +80,7 @@ type external struct {
 	lastList  listAnswer
 	// canon numbers each distinct run list; lists holds one copy of each (the
 	// open answer allRuns is list 0).
-	canon map[string]int32
+	canon hashIntern
 	lists [][]run
 	// allRuns is every piece with every port, shared by every open class.
 	allRuns []run
@@ -168,7 +169,7 @@ const (
 // out the pieces outside it, which makes them shorter and lets more rule
 // lists share them.
 func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
-	x := &external{g: g, pieces: g.rawPieces(), spanIDs: map[string]int32{}}
+	x := &external{g: g, pieces: g.rawPieces(), spanIDs: newHashIntern(0)}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
 	x.starts4 = make([]uint32, x.v6)
 	for i := range x.starts4 {
@@ -200,7 +201,7 @@ func (x *external) initAnswers(hint int) {
 	// room for two thirds of hint (a third of the classes) holds them
 	// without growing, in half the memory of room for hint.
 	x.byList = make(map[*ruleRef]listAnswer, hint*2/3)
-	x.canon = make(map[string]int32, hint/6)
+	x.canon = newHashIntern(hint / 6)
 	x.specPorts = make([]int32, len(x.g.portSpecs))
 	for i := range x.specPorts {
 		x.specPorts[i] = -1
@@ -218,7 +219,7 @@ func (x *external) allSpans() {
 	n := len(x.g.peerSets)
 	half := n / 2
 	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4,
-		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: map[string]int32{}}
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: newHashIntern(0)}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for ps := half; ps < n; ps++ {
@@ -511,16 +512,62 @@ func (x *external) internSpans(spans []span, scratch bool) int32 {
 		key = binary.LittleEndian.AppendUint32(key, uint32(s.hi))
 	}
 	x.key = key
-	id, ok := x.spanIDs[string(key)]
-	if !ok {
+	id, h := x.spanIDs.find(key, func(id int32) bool { return slices.Equal(x.spanSets[id], spans) })
+	if id < 0 {
 		id = int32(len(x.spanSets))
 		if scratch {
 			spans = slices.Clone(spans)
 		}
 		x.spanSets = append(x.spanSets, spans)
-		x.spanIDs[string(key)] = id
+		x.spanIDs.add(key, h, id)
 	}
 	return id
+}
+
+// hashIntern numbers items by the hash of their byte key, keeping no copy
+// of the key (the keys of run lists and span lists were about 3 MB a call at
+// T5): a hit is checked against the numbered item by the caller, and keys
+// whose hash is taken by another item are kept whole in other.
+type hashIntern struct {
+	seed  maphash.Seed
+	ids   map[uint64]int32
+	other map[string]int32
+}
+
+// internHash hashes a key; tests replace it to make every key collide.
+var internHash = maphash.Bytes
+
+func newHashIntern(hint int) hashIntern {
+	return hashIntern{seed: maphash.MakeSeed(), ids: make(map[uint64]int32, hint)}
+}
+
+// find returns the number of key's item (-1 when it has none) and the key's
+// hash, for add; same reports whether a number is key's item.
+func (t *hashIntern) find(key []byte, same func(int32) bool) (int32, uint64) {
+	h := internHash(t.seed, key)
+	id, ok := t.ids[h]
+	switch {
+	case !ok:
+		return -1, h
+	case same(id):
+		return id, h
+	}
+	if id, ok := t.other[string(key)]; ok {
+		return id, h
+	}
+	return -1, h
+}
+
+// add numbers key's item (which find did not know) as id.
+func (t *hashIntern) add(key []byte, h uint64, id int32) {
+	if _, taken := t.ids[h]; !taken {
+		t.ids[h] = id
+		return
+	}
+	if t.other == nil {
+		t.other = map[string]int32{}
+	}
+	t.other[string(key)] = id
 }
 
 // restrict intersects sorted, disjoint spans with the window (in scratch
@@ -899,11 +946,12 @@ func (x *external) canonical(runs []run) int32 {
 		key = binary.LittleEndian.AppendUint32(key, uint32(r.ports))
 	}
 	x.key = key
-	if id, ok := x.canon[string(key)]; ok {
+	id, h := x.canon.find(key, func(id int32) bool { return slices.Equal(x.lists[id], runs) })
+	if id >= 0 {
 		return id
 	}
-	id := int32(len(x.lists))
-	x.canon[string(key)] = id
+	id = int32(len(x.lists))
+	x.canon.add(key, h, id)
 	x.lists = append(x.lists, slices.Clip(runs))
 	return id
 }
