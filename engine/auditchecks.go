@@ -498,25 +498,26 @@ func (a *auditor) networks() {
 // the evaluator's reason for one example connection.
 func (a *auditor) networkEvidence(n *model.Network, we WorkloadExposure, outbound bool) string {
 	where := "every address"
-	if !we.All {
-		parts := make([]string, 0, len(we.Ranges))
-		for i, r := range we.Ranges {
+	ranges := we.Ranges()
+	if !we.All() {
+		parts := make([]string, 0, len(ranges))
+		for i, r := range ranges {
 			if i == 3 {
-				parts = append(parts, fmt.Sprintf("%d more ranges", len(we.Ranges)-3))
+				parts = append(parts, fmt.Sprintf("%d more ranges", len(ranges)-3))
 				break
 			}
 			parts = append(parts, r.Range.From().String()+"-"+r.Range.To().String())
 		}
 		where = "only " + strings.Join(parts, ", ")
 	}
-	text := fmt.Sprintf("%s (%s): %s, %s", n.ID(), n.Type, we.Ports, where)
+	text := fmt.Sprintf("%s (%s): %s, %s", n.ID(), n.Type, we.Ports(), where)
 	w := a.byID[we.Workload]
-	if w == nil || len(we.Ranges) == 0 {
+	if w == nil || len(ranges) == 0 {
 		return text
 	}
 	pi := w.pods[0]
 	pod := evaluator.PodEndpoint(a.g.pods[pi])
-	addr := evaluator.IPEndpoint(we.Ranges[0].Range.From())
+	addr := evaluator.IPEndpoint(ranges[0].Range.From())
 	src, dst, side := pod, addr, "egress"
 	if !outbound {
 		src, dst, side = addr, pod, "ingress"

@@ -28,24 +28,121 @@ type Exposure struct {
 	Inbound []WorkloadExposure
 }
 
-// WorkloadExposure is one workload's connectivity with a network.
+// WorkloadExposure is one workload's connectivity with a network. Workloads
+// with the same connectivity share one answer, kept compactly: Ports, All and
+// Ranges read it.
 type WorkloadExposure struct {
 	// Workload is the workload id (ns/Kind/name; ns/Pod/name for a bare pod).
 	Workload string
 	// Pods is the number of the workload's pods that have the connectivity.
-	Pods int
-	// Ports is the union of the allowed ports over the network's addresses.
-	Ports evaluator.PortSet
-	// Ranges are the parts of the network with their allowed ports; All is true
-	// when every address of the network is allowed the same Ports.
-	Ranges []RangePorts
-	All    bool
+	Pods   int
+	answer answerRef
+}
+
+// Ports is the union of the allowed ports over the network's addresses.
+func (w WorkloadExposure) Ports() evaluator.PortSet {
+	if w.answer.t == nil {
+		return evaluator.PortSet{}
+	}
+	return w.answer.t.ports[w.answer.t.entry(w.answer.id).ports]
+}
+
+// All is true when every address of the network is allowed the same Ports.
+func (w WorkloadExposure) All() bool {
+	return w.answer.t != nil && w.answer.t.entry(w.answer.id).all
+}
+
+// Ranges are the parts of the network with their allowed ports, sorted and
+// disjoint; neighbours with equal ports are merged. Each call builds a new
+// slice.
+func (w WorkloadExposure) Ranges() []RangePorts {
+	t := w.answer.t
+	if t == nil {
+		return nil
+	}
+	a := t.entry(w.answer.id)
+	out := make([]RangePorts, 0, a.to-a.from)
+	for _, c := range t.chunks[a.chunk][a.from:a.to] {
+		net := t.net[c.k]
+		out = append(out, RangePorts{
+			Range: netipx.IPRangeFrom(maxAddr(t.pieces[c.lo].From(), net.From()), minAddr(t.pieces[c.hi-1].To(), net.To())),
+			Ports: t.ports[c.ports],
+		})
+	}
+	return out
 }
 
 // RangePorts is an address range and the ports allowed with it.
 type RangePorts struct {
 	Range netipx.IPRange
 	Ports evaluator.PortSet
+}
+
+// answerRef is one answer of an answer table.
+type answerRef struct {
+	t  *answerTable
+	id int32
+}
+
+// answerTable holds the distinct answers of one side of one network, without
+// pointers but for the shared tables they are read with: at T5 the answers
+// are ~20,000 lists of up to ~21 ranges each, which as RangePorts values
+// (120 bytes, five pointers) were a third of what a call allocated.
+type answerTable struct {
+	pieces []netipx.IPRange    // the pieces of the address space
+	net    []netipx.IPRange    // the network's own (effective) ranges
+	ports  []evaluator.PortSet // the port sets, by number
+	// answers are numbered in chunks of answerChunk, and chunks hold the
+	// answers' ranges, each answer's in one chunk: chunks of a fixed size
+	// are allocated as they fill, instead of growing one slice (which at T5
+	// allocated about five times what it kept).
+	answers [][]answerEntry
+	chunks  [][]clipRange
+}
+
+// rangeChunk is the size of a chunk of clipped ranges (an answer with more
+// gets a chunk of its own); answerChunk the number of answers in a chunk.
+// Tests make them small.
+var (
+	rangeChunk  = 8192
+	answerChunk = int32(1024)
+)
+
+// entry returns an answer by number.
+func (t *answerTable) entry(id int32) *answerEntry {
+	return &t.answers[id/answerChunk][id%answerChunk]
+}
+
+// answerEntry is an answer: chunks[chunk][from:to], the union of their
+// ports, and whether they are the whole network with the same ports.
+type answerEntry struct {
+	chunk, from, to int32
+	ports           int32
+	all             bool
+}
+
+// add appends an answer made of ranges (copied) and returns its number.
+func (t *answerTable) add(ranges []clipRange, ports int32, all bool) int32 {
+	n := len(t.chunks) - 1
+	if n < 0 || cap(t.chunks[n])-len(t.chunks[n]) < len(ranges) {
+		t.chunks = append(t.chunks, make([]clipRange, 0, max(rangeChunk, len(ranges))))
+		n++
+	}
+	from := len(t.chunks[n])
+	t.chunks[n] = append(t.chunks[n], ranges...)
+	last := len(t.answers) - 1
+	if last < 0 || len(t.answers[last]) == int(answerChunk) {
+		t.answers = append(t.answers, make([]answerEntry, 0, answerChunk))
+		last++
+	}
+	t.answers[last] = append(t.answers[last], answerEntry{chunk: int32(n), from: int32(from), to: int32(len(t.chunks[n])), ports: ports, all: all})
+	return int32(last)*answerChunk + int32(len(t.answers[last])-1)
+}
+
+// clipRange is the part of the network's range k that lies in pieces
+// [lo, hi), with a port set's number.
+type clipRange struct {
+	lo, hi, k, ports int32
 }
 
 // Exposures computes the exposure of every network of the catalogue (all of
@@ -68,15 +165,19 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		sets[k] = e.Effective
 	}
 	ranges := windowOf(sets)
-	// Both sides only read the graph once the pieces, workloads and span
-	// sets exist; each has its own port and answer tables, so they run side
-	// by side.
-	wls := g.workloadPods()
+	// Both sides only read the graph once the pieces and span sets exist;
+	// each has its own port and answer tables, so they run side by side.
 	x := g.newExternalWithin(ranges)
 	y := x.forAllClasses()
 	var wg sync.WaitGroup
+	// The inbound side has more to do (named ports, own-node addresses), so
+	// the outbound goroutine also lists the workloads and groups pods by
+	// their own node for it.
+	wlsOf := make(chan []workloadPods, 1)
 	owns := make(chan *ownNodes, 1)
 	wg.Go(func() {
+		wls := g.workloadPods()
+		wlsOf <- wls
 		owns <- y.ownNodes()
 		egress := make([]int32, len(g.classes))
 		for c := range g.classes {
@@ -90,7 +191,7 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 	for c := range g.classes {
 		ingress[c] = x.ingressList(int32(c))
 	}
-	own := <-owns
+	wls, own := <-wlsOf, <-owns
 	inbound := make([][]WorkloadExposure, len(out))
 	for k := range out {
 		inbound[k] = x.exposureSide(wls, x.netSet(out[k].Effective), ingress, own)
@@ -132,7 +233,7 @@ func (g *Graph) workloadPods() []workloadPods {
 		}
 	}
 	out = slices.DeleteFunc(out, func(w workloadPods) bool { return len(w.pods) == 0 })
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	slices.SortFunc(out, func(a, b workloadPods) int { return strings.Compare(a.id, b.id) })
 	return out
 }
 
@@ -279,25 +380,11 @@ func (x *external) ownNodes() *ownNodes {
 	return o
 }
 
-// summary is a run list clipped to a network.
-type summary struct {
-	ranges []RangePorts
-	ports  int32 // union of the ranges' ports
-	all    bool  // every address of the network, with the same ports
-	done   bool
-}
-
 // found is a workload's answer on one side, before it is reported.
 type found struct {
-	wl   int32 // index in the workload list
-	pods int32
-	sum  summary
-}
-
-// summarize clips runs to a network's addresses and summarises them.
-func (x *external) summarize(runs []run, set netSet) summary {
-	ranges, ports, same := x.clip(runs, set)
-	return summary{ranges: ranges, ports: ports, all: same && covers(ranges, set.ranges), done: true}
+	wl     int32 // index in the workload list
+	pods   int32
+	answer int32
 }
 
 // exposureSide computes, per workload, the ports allowed towards (outbound) or
@@ -307,16 +394,21 @@ func (x *external) summarize(runs []run, set netSet) summary {
 // listOf gives each class its answer (a run list number, -1 for none).
 func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, own *ownNodes) []WorkloadExposure {
 	g := x.g
-	// Whether each answer meets the network is found once, and the answer is
+	t := &answerTable{pieces: x.pieces, net: set.ranges}
+	// Whether each run list meets the network is found once, and the list is
 	// clipped to the network once, both when first needed: workloads that
 	// merge answers (inbound, most of them merge their own node's addresses)
 	// need only the first.
 	if cap(x.sums) < len(x.lists) {
-		x.sums = make([]summary, len(x.lists))
+		x.sums = make([]int32, len(x.lists))
 	}
-	sums := x.sums[:len(x.lists)]
+	sums := x.sums[:len(x.lists)] // answer number + 1; 0 not yet clipped
 	clear(sums)
-	meets := make([]int8, len(x.lists)) // 0 unknown, 1 no, 2 yes
+	if cap(x.meet) < len(x.lists) {
+		x.meet = make([]int8, len(x.lists))
+	}
+	meets := x.meet[:len(x.lists)] // 0 unknown, 1 no, 2 yes
+	clear(meets)
 	meetsNet := func(id int32) bool {
 		if meets[id] == 0 {
 			meets[id] = 1
@@ -326,12 +418,11 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 		}
 		return meets[id] == 2
 	}
-	summaryOf := func(id int32) *summary {
-		s := &sums[id]
-		if !s.done {
-			*s = x.summarize(x.lists[id], set)
+	answerOf := func(id int32) int32 {
+		if sums[id] == 0 {
+			sums[id] = x.clip(t, x.lists[id], set) + 1
 		}
-		return s
+		return sums[id] - 1
 	}
 	// The own-node pieces of each group that lie in the network.
 	var ownIn [][]int32
@@ -346,7 +437,7 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 		}
 	}
 	// Workloads whose classes have several answers, by those answers.
-	multi := map[string]summary{}
+	multi := map[string]int32{}
 	var (
 		ids     []int32
 		singles []int32
@@ -381,10 +472,10 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 		if pods == 0 {
 			continue
 		}
-		var s summary
+		var a int32
 		switch {
 		case len(singles) == 0 && len(ids) == 1:
-			s = *summaryOf(ids[0])
+			a = answerOf(ids[0])
 		case len(singles) == 0:
 			slices.Sort(ids)
 			key = key[:0]
@@ -392,22 +483,24 @@ func (x *external) exposureSide(wls []workloadPods, set netSet, listOf []int32, 
 				key = binary.LittleEndian.AppendUint32(key, uint32(id))
 			}
 			var ok bool
-			if s, ok = multi[string(key)]; !ok {
-				s = x.summarize(x.unionRuns(ids, nil), set)
-				multi[string(key)] = s
+			if a, ok = multi[string(key)]; !ok {
+				a = x.clip(t, x.unionRuns(ids, nil), set)
+				multi[string(key)] = a
 			}
 		default:
-			s = x.summarize(x.unionRuns(ids, singles), set)
+			a = x.clip(t, x.unionRuns(ids, singles), set)
 		}
-		results = append(results, found{int32(wi), int32(pods), s})
+		results = append(results, found{int32(wi), int32(pods), a})
 	}
 	x.found = results
+	// Port sets numbered so far cover every answer of t.
+	t.ports = x.ports.sets
 	if len(results) == 0 {
 		return nil
 	}
 	out := make([]WorkloadExposure, len(results))
 	for i, f := range results {
-		out[i] = WorkloadExposure{Workload: wls[f.wl].id, Pods: int(f.pods), Ranges: f.sum.ranges, Ports: x.ports.sets[f.sum.ports], All: f.sum.all}
+		out[i] = WorkloadExposure{Workload: wls[f.wl].id, Pods: int(f.pods), answer: answerRef{t, f.answer}}
 	}
 	return out
 }

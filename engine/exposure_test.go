@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -42,6 +43,60 @@ func TestExposuresEqualPerAddressAnswers(t *testing.T) {
 			{catalog: append(slices.Clone(builtin), inner, shadowed), names: []string{"shadowed"}},
 		} {
 			checkExposures(t, seed, r, g, tc.catalog, tc.names)
+		}
+	}
+}
+
+// TestExposuresInSmallChunks drives the answer tables' chunking (answers
+// spread over many chunks, answers with more ranges than a chunk holds) by
+// making the chunks tiny.
+func TestExposuresInSmallChunks(t *testing.T) {
+	defer func(r int, a int32) { rangeChunk, answerChunk = r, a }(rangeChunk, answerChunk)
+	rangeChunk, answerChunk = 3, 2
+	for seed := uint64(0); seed < 20; seed++ {
+		r, g := compiled(t, seed)
+		checkExposures(t, seed, r, g, r.Snapshot.Catalog(), nil)
+	}
+}
+
+// TestExposuresWithCollidingHashes drives the numbering of run lists and
+// span lists when their keys' hashes collide (every key hashes alike), which
+// keeps all but the first whole.
+func TestExposuresWithCollidingHashes(t *testing.T) {
+	defer func(h func(maphash.Seed, []byte) uint64) { internHash = h }(internHash)
+	internHash = func(maphash.Seed, []byte) uint64 { return 7 }
+	for seed := uint64(0); seed < 20; seed++ {
+		r, g := compiled(t, seed)
+		checkExposures(t, seed, r, g, r.Snapshot.Catalog(), nil)
+	}
+}
+
+// TestHashInternNumbersEachItemOnce checks that an item keeps its number
+// when its key's hash is shared, whether it came first or not.
+func TestHashInternNumbersEachItemOnce(t *testing.T) {
+	defer func(h func(maphash.Seed, []byte) uint64) { internHash = h }(internHash)
+	for _, collide := range []bool{false, true} {
+		internHash = maphash.Bytes
+		if collide {
+			internHash = func(maphash.Seed, []byte) uint64 { return 7 }
+		}
+		tab := newHashIntern(0)
+		var items []string
+		number := func(item string) int32 {
+			id, h := tab.find([]byte(item), func(id int32) bool { return items[id] == item })
+			if id < 0 {
+				id = int32(len(items))
+				items = append(items, item)
+				tab.add([]byte(item), h, id)
+			}
+			return id
+		}
+		var got []int32
+		for _, item := range []string{"a", "b", "c", "a", "c", "b", "d", "a"} {
+			got = append(got, number(item))
+		}
+		if want := []int32{0, 1, 2, 0, 2, 1, 3, 0}; !slices.Equal(got, want) {
+			t.Errorf("collide=%v: numbers %v, want %v", collide, got, want)
 		}
 	}
 }
@@ -121,24 +176,28 @@ func checkExposures(t *testing.T, seed uint64, r *modeltest.Random, g *Graph, ca
 			for _, we := range got {
 				gotPods[we.Workload] = we.Pods
 				union := evaluator.PortSet{}
-				for i, rp := range we.Ranges {
-					if i > 0 && !we.Ranges[i-1].Range.To().Less(rp.Range.From()) {
-						t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, we.Ranges)
+				ranges := we.Ranges()
+				for i, rp := range ranges {
+					if i > 0 && !ranges[i-1].Range.To().Less(rp.Range.From()) {
+						t.Fatalf("seed %d %s: %s ranges overlap or are out of order: %v", seed, e.Network.Name, we.Workload, ranges)
+					}
+					if i > 0 && ranges[i-1].Range.To().Next() == rp.Range.From() && ranges[i-1].Ports.Equal(rp.Ports) {
+						t.Fatalf("seed %d %s: %s touching ranges with the same ports are not merged: %v", seed, e.Network.Name, we.Workload, ranges)
 					}
 					if !set.ContainsRange(rp.Range) {
 						t.Fatalf("seed %d %s: %s range %s is outside the network", seed, e.Network.Name, we.Workload, rp.Range)
 					}
 					union = union.Union(rp.Ports)
 				}
-				if !union.Equal(we.Ports) {
-					t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports, union)
+				if !union.Equal(we.Ports()) {
+					t.Fatalf("seed %d %s: %s ports %s, ranges say %s", seed, e.Network.Name, we.Workload, we.Ports(), union)
 				}
-				wantAll := len(we.Ranges) > 0 && samePorts(we.Ranges) && covers(we.Ranges, set.Ranges())
-				if we.All != wantAll {
-					t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All, wantAll)
+				wantAll := len(ranges) > 0 && samePorts(ranges) && covers(ranges, set.Ranges())
+				if we.All() != wantAll {
+					t.Fatalf("seed %d %s: %s All=%v, want %v", seed, e.Network.Name, we.Workload, we.All(), wantAll)
 				}
 				for _, a := range samples {
-					for _, rp := range we.Ranges {
+					for _, rp := range ranges {
 						if rp.Range.Contains(a) {
 							gotPorts[[2]string{we.Workload, a.String()}] = rp.Ports
 						}
@@ -189,7 +248,7 @@ func TestExposuresNamedPortsPerDestination(t *testing.T) {
 	got := map[string]string{}
 	for _, e := range g.Exposures(s.Catalog(), "internet") {
 		for _, w := range e.Inbound {
-			got[w.Workload] = w.Ports.String()
+			got[w.Workload] = w.Ports().String()
 		}
 	}
 	want := map[string]string{

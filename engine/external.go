@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sort"
@@ -29,10 +30,9 @@ type external struct {
 	g      *Graph
 	pieces []netipx.IPRange
 	v6     int // index of the first IPv6 piece
-	// starts4 and starts6 hold the first address of each IPv4 and IPv6
-	// piece, for pieceOf.
+	// starts4 holds the first address of each IPv4 piece, for pieceOf (IPv6
+	// pieces, fewer asked about, are searched as they are).
 	starts4 []uint32
-	starts6 []u128
 	// window, when not nil, is the only part of the space asked about, as
 	// sorted piece spans, and as address ranges per family (win4, win6).
 	window []span
@@ -46,7 +46,11 @@ type external struct {
 	// spansUnknown before it is first needed.
 	peerSpans []int32
 	spanSets  [][]span
-	spanIDs   map[string]int32
+	spanIDs   hashIntern
+	// blockCut and blockAt cache the pieces of each distinct ipBlock
+	// (blockSpans).
+	blockCut []span
+	blockAt  []span
 	// specPorts numbers the numeric ports of each port spec (-1: not yet);
 	// specNamed tells which specs have named ports.
 	specPorts []int32
@@ -70,9 +74,13 @@ type external struct {
 	// byList caches the answer of each rule list (classes with the same
 	// policies share one), unless it depends on a class's named ports.
 	byList map[*ruleRef]listAnswer
+	// lastFirst and lastList are the last list answered without named
+	// ports: neighbouring classes often share their rule list.
+	lastFirst *ruleRef
+	lastList  listAnswer
 	// canon numbers each distinct run list; lists holds one copy of each (the
 	// open answer allRuns is list 0).
-	canon map[string]int32
+	canon hashIntern
 	lists [][]run
 	// allRuns is every piece with every port, shared by every open class.
 	allRuns []run
@@ -87,22 +95,40 @@ type external struct {
 	holes   []span
 	spanBuf []span
 	spanOut []span
-	rp      []RangePorts
-	arena   []RangePorts
 	found   []found
-	sums    []summary
+	clipped []clipRange
+	sums    []int32
+	meet    []int8
 }
 
 // listAnswer is the run list number of a rule list, cached by its first
-// rule; n and ingress tell which list (length and direction) it belongs to.
+// rule; the list's length and direction tell which list it belongs to, and
 // perClass is true when named ports resolved on the class (§2.9) took part,
 // so that the runs hold only for destinations with the same named ports.
+// The three are packed in one word (8 bytes a value: the map holds one per
+// distinct list, about 40,000 a side at T5).
 type listAnswer struct {
-	id       int32
-	n        int32
-	ingress  bool
-	perClass bool
+	id   int32
+	kind uint32 // length<<2 | ingress<<1 | perClass
 }
+
+func newListAnswer(id, n int32, ingress, perClass bool) listAnswer {
+	k := uint32(n) << 2
+	if ingress {
+		k |= 2
+	}
+	if perClass {
+		k |= 1
+	}
+	return listAnswer{id: id, kind: k}
+}
+
+// of reports whether a is the answer of the list of length n in that direction.
+func (a listAnswer) of(n int32, ingress bool) bool {
+	return a.kind>>2 == uint32(n) && (a.kind&2 != 0) == ingress
+}
+
+func (a listAnswer) perClass() bool { return a.kind&1 != 0 }
 
 // namedList is a rule list (by its first rule and length) answered for
 // destinations with one set of named container ports.
@@ -143,15 +169,11 @@ const (
 // out the pieces outside it, which makes them shorter and lets more rule
 // lists share them.
 func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
-	x := &external{g: g, pieces: g.rawPieces(), spanIDs: map[string]int32{}}
+	x := &external{g: g, pieces: g.rawPieces(), spanIDs: newHashIntern(0)}
 	x.v6 = sort.Search(len(x.pieces), func(i int) bool { return x.pieces[i].From().Is6() })
 	x.starts4 = make([]uint32, x.v6)
 	for i := range x.starts4 {
 		x.starts4[i] = v4Uint(x.pieces[i].From())
-	}
-	x.starts6 = make([]u128, len(x.pieces)-x.v6)
-	for i := range x.starts6 {
-		x.starts6[i] = v6Uint(x.pieces[x.v6+i].From())
 	}
 	x.peerSpans = make([]int32, len(g.peerSets))
 	for i := range x.peerSpans {
@@ -172,9 +194,14 @@ func (x *external) initAnswers(hint int) {
 	x.namedSets = map[string]int32{"": 0}
 	x.byNamed = map[namedList]int32{}
 	x.classNamed = nil
-	x.answers = make(map[string]int32, hint/4)
-	x.byList = make(map[*ruleRef]listAnswer, hint)
-	x.canon = make(map[string]int32, hint/4)
+	// T5 has 12,733 and 8,538 distinct pair lists, 12,003 and 8,030 distinct
+	// run lists, for hint 75,000: room for hint/6 holds them.
+	x.answers = make(map[string]int32, hint/6)
+	// At T5, 150,000 classes share 40,559 ingress and 33,524 egress lists:
+	// room for two thirds of hint (a third of the classes) holds them
+	// without growing, in half the memory of room for hint.
+	x.byList = make(map[*ruleRef]listAnswer, hint*2/3)
+	x.canon = newHashIntern(hint / 6)
 	x.specPorts = make([]int32, len(x.g.portSpecs))
 	for i := range x.specPorts {
 		x.specPorts[i] = -1
@@ -191,8 +218,8 @@ func (x *external) initAnswers(hint int) {
 func (x *external) allSpans() {
 	n := len(x.g.peerSets)
 	half := n / 2
-	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
-		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: map[string]int32{}}
+	z := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4,
+		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanIDs: newHashIntern(0)}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for ps := half; ps < n; ps++ {
@@ -205,7 +232,7 @@ func (x *external) allSpans() {
 	wg.Wait()
 	ids := make([]int32, len(z.spanSets))
 	for i, spans := range z.spanSets {
-		ids[i] = x.internSpans(spans)
+		ids[i] = x.internSpans(spans, false) // z's copy is kept as it is
 	}
 	for ps := half; ps < n; ps++ {
 		if id := x.peerSpans[ps]; id >= 0 {
@@ -223,7 +250,7 @@ func (x *external) forAllClasses() *external {
 	hint := len(x.g.classes) / 2
 	x.initAnswers(hint)
 	x.allSpans()
-	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4, starts6: x.starts6,
+	y := &external{g: x.g, pieces: x.pieces, v6: x.v6, starts4: x.starts4,
 		window: x.window, win4: x.win4, win6: x.win6, peerSpans: x.peerSpans, spanSets: x.spanSets}
 	y.initAnswers(hint)
 	return y
@@ -353,7 +380,7 @@ func (x *external) pieceOf(a netip.Addr) int {
 
 // piece6 returns the index of the IPv6 piece holding an address.
 func (x *external) piece6(u u128) int {
-	return x.v6 + sort.Search(len(x.starts6), func(i int) bool { return u.less(x.starts6[i]) }) - 1
+	return x.v6 + sort.Search(len(x.pieces)-x.v6, func(i int) bool { return u.less(v6Uint(x.pieces[x.v6+i].From())) }) - 1
 }
 
 // piece4 returns the index of the IPv4 piece holding an address: the last
@@ -427,10 +454,8 @@ func (x *external) spansOf(ps int32) int32 {
 	if set.allExternal {
 		spans = append(spans, span{0, int32(x.v6)}, span{int32(x.v6), int32(len(x.pieces))})
 	} else {
-		for _, b := range set.blocks {
-			if x.inWindow(b.CIDR) {
-				spans = x.appendBlockSpans(spans, b)
-			}
+		for _, b := range set.blockIDs {
+			spans = append(spans, x.blockSpans(b)...)
 		}
 		if len(set.blocks) > 1 {
 			slices.SortFunc(spans, func(a, b span) int { return int(a.lo - b.lo) })
@@ -447,13 +472,37 @@ func (x *external) spansOf(ps int32) int32 {
 		}
 	}
 	x.spanBuf = spans
-	id := x.internSpans(x.restrict(spans))
+	id := x.internSpans(x.restrict(spans), true)
 	x.peerSpans[ps] = id
 	return id
 }
 
-// internSpans numbers a span list (noSpans for the empty one).
-func (x *external) internSpans(spans []span) int32 {
+// blockSpans returns the pieces a distinct ipBlock (an index into
+// Graph.blocks) matches, empty when it lies outside the window; each block
+// is cut once, however many peer sets name it (T5: 76,484 mentions of 46,677
+// blocks). The pieces of every block are kept in one array, blockCut, at
+// the positions blockAt gives (lo -1: not cut yet).
+func (x *external) blockSpans(id int32) []span {
+	if x.blockAt == nil {
+		x.blockAt = make([]span, len(x.g.blocks))
+		for i := range x.blockAt {
+			x.blockAt[i].lo = -1
+		}
+	}
+	at := &x.blockAt[id]
+	if at.lo < 0 {
+		at.lo = int32(len(x.blockCut))
+		if b := x.g.blocks[id]; x.inWindow(b.CIDR) {
+			x.blockCut = x.appendBlockSpans(x.blockCut, b)
+		}
+		at.hi = int32(len(x.blockCut))
+	}
+	return x.blockCut[at.lo:at.hi]
+}
+
+// internSpans numbers a span list (noSpans for the empty one), keeping a
+// copy of it when it is new and scratch is true (else the list itself).
+func (x *external) internSpans(spans []span, scratch bool) int32 {
 	if len(spans) == 0 {
 		return noSpans
 	}
@@ -463,13 +512,62 @@ func (x *external) internSpans(spans []span) int32 {
 		key = binary.LittleEndian.AppendUint32(key, uint32(s.hi))
 	}
 	x.key = key
-	id, ok := x.spanIDs[string(key)]
-	if !ok {
+	id, h := x.spanIDs.find(key, func(id int32) bool { return slices.Equal(x.spanSets[id], spans) })
+	if id < 0 {
 		id = int32(len(x.spanSets))
-		x.spanSets = append(x.spanSets, slices.Clone(spans))
-		x.spanIDs[string(key)] = id
+		if scratch {
+			spans = slices.Clone(spans)
+		}
+		x.spanSets = append(x.spanSets, spans)
+		x.spanIDs.add(key, h, id)
 	}
 	return id
+}
+
+// hashIntern numbers items by the hash of their byte key, keeping no copy
+// of the key (the keys of run lists and span lists were about 3 MB a call at
+// T5): a hit is checked against the numbered item by the caller, and keys
+// whose hash is taken by another item are kept whole in other.
+type hashIntern struct {
+	seed  maphash.Seed
+	ids   map[uint64]int32
+	other map[string]int32
+}
+
+// internHash hashes a key; tests replace it to make every key collide.
+var internHash = maphash.Bytes
+
+func newHashIntern(hint int) hashIntern {
+	return hashIntern{seed: maphash.MakeSeed(), ids: make(map[uint64]int32, hint)}
+}
+
+// find returns the number of key's item (-1 when it has none) and the key's
+// hash, for add; same reports whether a number is key's item.
+func (t *hashIntern) find(key []byte, same func(int32) bool) (int32, uint64) {
+	h := internHash(t.seed, key)
+	id, ok := t.ids[h]
+	switch {
+	case !ok:
+		return -1, h
+	case same(id):
+		return id, h
+	}
+	if id, ok := t.other[string(key)]; ok {
+		return id, h
+	}
+	return -1, h
+}
+
+// add numbers key's item (which find did not know) as id.
+func (t *hashIntern) add(key []byte, h uint64, id int32) {
+	if _, taken := t.ids[h]; !taken {
+		t.ids[h] = id
+		return
+	}
+	if t.other == nil {
+		t.other = map[string]int32{}
+	}
+	t.other[string(key)] = id
 }
 
 // restrict intersects sorted, disjoint spans with the window (in scratch
@@ -575,9 +673,27 @@ func (x *external) portsFor(spec int32, c int32) int32 {
 	if id, ok := x.named[k]; ok {
 		return id
 	}
-	id := x.ports.id(x.g.portSpecs[spec].portsFor(x.g.classes[c].namedPorts))
+	ps, dst := &x.g.portSpecs[spec], x.g.classes[c].namedPorts
+	id := x.numericPorts(spec)
+	if namesMatch(ps, dst) {
+		id = x.ports.id(ps.portsFor(dst))
+	}
 	x.named[k] = id
 	return id
+}
+
+// namesMatch reports whether a named port of a spec names a container port
+// of the destination (§2.9): only then does it admit more than its numeric
+// ports.
+func namesMatch(s *portSpec, dst []model.ContainerPort) bool {
+	for _, n := range s.named {
+		for _, cp := range dst {
+			if cp.Name == n.name && cp.Protocol == n.proto {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // all is every piece with every port: what open egress or ingress allows.
@@ -736,8 +852,12 @@ func (x *external) egressList(c int32) int32 {
 		return noList
 	}
 	first, n := &cl.egRules[0], int32(len(cl.egRules))
+	if first == x.lastFirst && x.lastList.of(n, false) {
+		return x.lastList.id
+	}
 	a, ok := x.byList[first]
-	if ok && a.n == n && !a.ingress {
+	if ok && a.of(n, false) {
+		x.lastFirst, x.lastList = first, a
 		return a.id
 	}
 	pairs := x.pairs[:0]
@@ -754,8 +874,9 @@ func (x *external) egressList(c int32) int32 {
 	x.pairs = pairs
 	id := x.answer(pairs)
 	if !ok {
-		x.byList[first] = listAnswer{id: id, n: n}
+		x.byList[first] = newListAnswer(id, n, false, false)
 	}
+	x.lastFirst, x.lastList = first, newListAnswer(id, n, false, false)
 	return id
 }
 
@@ -770,9 +891,13 @@ func (x *external) ingressList(c int32) int32 {
 		return noList
 	}
 	first, n := &cl.inRules[0], int32(len(cl.inRules))
+	if first == x.lastFirst && x.lastList.of(n, true) {
+		return x.lastList.id
+	}
 	a, ok := x.byList[first]
-	if ok && a.n == n && a.ingress {
-		if !a.perClass {
+	if ok && a.of(n, true) {
+		if !a.perClass() {
+			x.lastFirst, x.lastList = first, a
 			return a.id
 		}
 		// Named ports took part: the answer holds for destinations with the
@@ -797,7 +922,10 @@ func (x *external) ingressList(c int32) int32 {
 	x.pairs = pairs
 	id := x.answer(pairs)
 	if !ok {
-		x.byList[first] = listAnswer{id: id, n: n, ingress: true, perClass: perClass}
+		x.byList[first] = newListAnswer(id, n, true, perClass)
+	}
+	if !perClass {
+		x.lastFirst, x.lastList = first, newListAnswer(id, n, true, false)
 	}
 	if perClass {
 		x.byNamed[namedList{first, n, x.namedOf(c)}] = id
@@ -818,11 +946,12 @@ func (x *external) canonical(runs []run) int32 {
 		key = binary.LittleEndian.AppendUint32(key, uint32(r.ports))
 	}
 	x.key = key
-	if id, ok := x.canon[string(key)]; ok {
+	id, h := x.canon.find(key, func(id int32) bool { return slices.Equal(x.lists[id], runs) })
+	if id >= 0 {
 		return id
 	}
-	id := int32(len(x.lists))
-	x.canon[string(key)] = id
+	id = int32(len(x.lists))
+	x.canon.add(key, h, id)
 	x.lists = append(x.lists, slices.Clip(runs))
 	return id
 }
@@ -905,14 +1034,16 @@ func (x *external) netSet(ranges []netipx.IPRange) netSet {
 	return s
 }
 
-// clip turns runs into address ranges inside a set, merging neighbours with
-// equal ports; it also returns the union of their ports and whether they all
-// have the same ports. The ranges are kept in shared storage: callers must
-// not append to them.
-func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, same bool) {
-	out = x.rp[:0]
+// clip adds to t the answer made of runs clipped to a set's addresses (t's
+// network), merging neighbours with equal ports, and returns its number. The
+// ranges are kept as pieces and network ranges (see clipRange): the addresses
+// are only built when they are asked for.
+func (x *external) clip(t *answerTable, runs []run, set netSet) int32 {
+	out := x.clipped[:0]
+	union := int32(noPortsID)
 	lastPorts := int32(noPortsID)
-	same = true
+	var lastTo netip.Addr
+	same := true
 	j := 0
 	for _, r := range runs {
 		for j < len(set.ranges) && set.hi[j] < r.lo {
@@ -930,20 +1061,31 @@ func (x *external) clip(runs []run, set netSet) (out []RangePorts, union int32, 
 			if hi.Less(lo) {
 				continue
 			}
-			if n := len(out); n > 0 && lastPorts == r.ports && out[n-1].Range.To().Next() == lo {
-				out[n-1].Range = netipx.IPRangeFrom(out[n-1].Range.From(), hi)
+			// Touching ranges lie in one range of the network, whose ranges
+			// are maximal.
+			if n := len(out); n > 0 && lastPorts == r.ports && out[n-1].k == int32(k) && lastTo.Next() == lo {
+				out[n-1].hi = r.hi
+				lastTo = hi
 				continue
 			}
 			if len(out) > 0 && r.ports != lastPorts {
 				same = false
 			}
 			union = x.ports.union(union, r.ports)
-			out = append(out, RangePorts{Range: netipx.IPRangeFrom(lo, hi), Ports: x.ports.sets[r.ports]})
-			lastPorts = r.ports
+			out = append(out, clipRange{lo: r.lo, hi: r.hi, k: int32(k), ports: r.ports})
+			lastPorts, lastTo = r.ports, hi
 		}
 	}
-	x.rp = out
-	return x.keep(out), union, len(out) > 0 && same
+	x.clipped = out
+	// Every address of the network with the same ports: one range per range
+	// of the network, each the whole of it.
+	all := len(out) > 0 && same && len(out) == len(set.ranges)
+	for i := 0; all && i < len(out); i++ {
+		c := out[i]
+		net := set.ranges[c.k]
+		all = int(c.k) == i && !net.From().Less(x.pieces[c.lo].From()) && !x.pieces[c.hi-1].To().Less(net.To())
+	}
+	return t.add(out, union, all)
 }
 
 // meets reports whether runs hold an address of a set (whether clip would
@@ -968,19 +1110,6 @@ func (x *external) meets(runs []run, set netSet) bool {
 		}
 	}
 	return false
-}
-
-// keep copies ranges into shared storage, allocated in large blocks.
-func (x *external) keep(rs []RangePorts) []RangePorts {
-	if len(rs) == 0 {
-		return nil
-	}
-	if cap(x.arena)-len(x.arena) < len(rs) {
-		x.arena = make([]RangePorts, 0, max(1024, len(rs)))
-	}
-	n := len(x.arena)
-	x.arena = append(x.arena, rs...)
-	return x.arena[n:len(x.arena):len(x.arena)]
 }
 
 // portsIn is the union of the ports of the runs that meet a set.

@@ -235,12 +235,13 @@ func TestExposuresMatchAddressQueries(t *testing.T) {
 			}
 			got := map[string]evaluator.PortSet{}
 			for _, we := range tc.exp.Outbound {
-				for i := 1; i < len(we.Ranges); i++ {
-					if !we.Ranges[i-1].Range.To().Less(we.Ranges[i].Range.From()) {
-						t.Fatalf("seed %d: %s ranges overlap or are out of order: %v", seed, we.Workload, we.Ranges)
+				ranges := we.Ranges()
+				for i := 1; i < len(ranges); i++ {
+					if !ranges[i-1].Range.To().Less(ranges[i].Range.From()) {
+						t.Fatalf("seed %d: %s ranges overlap or are out of order: %v", seed, we.Workload, ranges)
 					}
 				}
-				for _, rp := range we.Ranges {
+				for _, rp := range ranges {
 					if rp.Range.Contains(ip) {
 						got[we.Workload] = rp.Ports
 					}

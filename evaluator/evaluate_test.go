@@ -532,3 +532,39 @@ networks:
 		t.Errorf("pieces (-want +got):\n%s", diff)
 	}
 }
+
+// TestPortSetUnionPerPort checks Union against port-by-port membership on
+// random sets of ranges that overlap, touch, nest and repeat, small enough
+// (ports 1-40) to check every port.
+func TestPortSetUnionPerPort(t *testing.T) {
+	state := uint64(1)
+	next := func(n int) int32 {
+		state = state*6364136223846793005 + 1442695040888963407
+		return int32((state >> 33) % uint64(n))
+	}
+	random := func() PortSet {
+		var s PortSet
+		for range next(5) {
+			from := 1 + next(35)
+			s = s.Union(SinglePort(Protocols[next(2)], from, from+next(6)))
+		}
+		return s
+	}
+	for i := range 2000 {
+		a, b := random(), random()
+		u := a.Union(b)
+		for _, p := range Protocols[:2] {
+			rs := u.Ranges(p)
+			for k := 1; k < len(rs); k++ {
+				if rs[k].From <= rs[k-1].To+1 {
+					t.Fatalf("case %d: %s ∪ %s = %s: %s ranges not merged or not sorted", i, a, b, u, p)
+				}
+			}
+			for port := int32(1); port <= 45; port++ {
+				if want := a.Contains(p, port) || b.Contains(p, port); u.Contains(p, port) != want {
+					t.Fatalf("case %d: %s ∪ %s = %s: %s %d in union is %v, want %v", i, a, b, u, p, port, !want, want)
+				}
+			}
+		}
+	}
+}

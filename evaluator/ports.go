@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,7 +96,7 @@ func (s PortSet) Union(o PortSet) PortSet {
 		case len(a) == 0 || isFull(b):
 			out.r[i] = b
 		default:
-			out.r[i] = mergeRanges(append(append(make([]PortRange, 0, len(a)+len(b)), a...), b...))
+			out.r[i] = unionSorted(a, b)
 		}
 	}
 	return out
@@ -178,6 +179,28 @@ func (s PortSet) Equal(o PortSet) bool {
 		}
 	}
 	return true
+}
+
+// unionSorted merges two sorted, merged range lists in one pass (Union is
+// called for every new pair of port sets when answering exposure at scale,
+// where sorting the concatenation cost an allocation per call of sort.Slice).
+func unionSorted(a, b []PortRange) []PortRange {
+	out := make([]PortRange, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var r PortRange
+		if j == len(b) || i < len(a) && a[i].From <= b[j].From {
+			r, i = a[i], i+1
+		} else {
+			r, j = b[j], j+1
+		}
+		if n := len(out); n > 0 && r.From <= out[n-1].To+1 {
+			out[n-1].To = max(out[n-1].To, r.To)
+			continue
+		}
+		out = append(out, r)
+	}
+	return slices.Clip(out)
 }
 
 func mergeRanges(rs []PortRange) []PortRange {

@@ -69,8 +69,8 @@ func NewExposureDoc(list []engine.Exposure) *ExposureDoc {
 func workloads(list []engine.WorkloadExposure) []WorkloadExposure {
 	out := []WorkloadExposure{}
 	for _, w := range list {
-		we := WorkloadExposure{Workload: w.Workload, Pods: w.Pods, Ports: NewPortsDoc(w.Ports), All: w.All, Ranges: []RangeEntry{}}
-		for _, r := range w.Ranges {
+		we := WorkloadExposure{Workload: w.Workload, Pods: w.Pods, Ports: NewPortsDoc(w.Ports()), All: w.All(), Ranges: []RangeEntry{}}
+		for _, r := range w.Ranges() {
 			we.Ranges = append(we.Ranges, RangeEntry{Range: "ip:" + r.Range.From().String() + "-" + r.Range.To().String(), Ports: NewPortsDoc(r.Ports)})
 		}
 		out = append(out, we)
@@ -98,7 +98,7 @@ func WriteExposure(w io.Writer, list []engine.Exposure, f Format) error {
 				list []engine.WorkloadExposure
 			}{{"outbound", e.Outbound}, {"inbound", e.Inbound}} {
 				for _, we := range side.list {
-					for _, r := range we.Ranges {
+					for _, r := range we.Ranges() {
 						row := []string{e.Network.ID(), side.dir, we.Workload, fmt.Sprint(we.Pods)}
 						for _, p := range evaluator.Protocols {
 							row = append(row, rangesText(r.Ports.Ranges(p)))
@@ -147,7 +147,7 @@ func writeExposureSide(w *bufio.Writer, title string, list []engine.WorkloadExpo
 		}
 		fmt.Fprint(w, "| workload | pods | ports | addresses |\n|---|---|---|---|\n")
 		for _, we := range list {
-			fmt.Fprintf(w, "| `%s` | %d | %s | %s |\n", we.Workload, we.Pods, we.Ports, rangesSummary(we))
+			fmt.Fprintf(w, "| `%s` | %d | %s | %s |\n", we.Workload, we.Pods, we.Ports(), rangesSummary(we))
 		}
 		fmt.Fprintln(w)
 		return
@@ -159,20 +159,21 @@ func writeExposureSide(w *bufio.Writer, title string, list []engine.WorkloadExpo
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, we := range list {
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", we.Workload, plural(we.Pods, "pod"), we.Ports, rangesSummary(we))
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", we.Workload, plural(we.Pods, "pod"), we.Ports(), rangesSummary(we))
 	}
 	tw.Flush()
 }
 
 // rangesSummary says which addresses: all of the network, or the parts.
 func rangesSummary(we engine.WorkloadExposure) string {
-	if we.All {
+	if we.All() {
 		return "every address"
 	}
-	parts := make([]string, 0, len(we.Ranges))
-	for i, r := range we.Ranges {
+	ranges := we.Ranges()
+	parts := make([]string, 0, len(ranges))
+	for i, r := range ranges {
 		if i == 4 {
-			parts = append(parts, fmt.Sprintf("and %d more ranges", len(we.Ranges)-4))
+			parts = append(parts, fmt.Sprintf("and %d more ranges", len(ranges)-4))
 			break
 		}
 		parts = append(parts, r.Range.From().String()+"-"+r.Range.To().String()+" ("+r.Ports.String()+")")
