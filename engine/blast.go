@@ -102,7 +102,7 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	if opts.Target != nil {
 		w.targets(b)
 	}
-	g.walkPool.Put(w.scratch) // nothing in b refers to the walk's tables
+	w.release() // nothing in b refers to the walk's tables
 	return b
 }
 
@@ -164,23 +164,37 @@ type walkScratch struct {
 	lanes                         []*lane
 }
 
-// scratch returns cleared per-class tables for a walk, reused when the pool
-// has some.
+// scratch returns per-class tables for a walk in their starting state (no
+// class reached), reused when the pool has some.
 func (g *Graph) scratch() *walkScratch {
 	n := len(g.classes)
-	s, _ := g.walkPool.Get().(*walkScratch)
-	if s == nil {
-		return &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
-			wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
-			ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
+	if s, ok := g.walkPool.Get().(*walkScratch); ok {
+		return s
 	}
-	for _, a := range [][]int32{s.pred, s.firstPod, s.predSeq, s.wholePred, s.wholeSeq, s.pos} {
-		clear(a)
+	s := &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
+		wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
+		ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
+	for i := range s.hop {
+		s.hop[i], s.wholeHop[i] = -1, -1
 	}
-	clear(s.ownReach)
-	clear(s.full)
-	clear(s.wholePorts)
 	return s
+}
+
+// release puts the walk's tables back in their starting state and in the
+// pool. A walk writes the entries of the classes it reaches and of no
+// other, and every class it reaches is in one of its layers, so only those
+// entries are reset: a walk that reaches little costs little, however large
+// the graph.
+func (w *walk) release() {
+	s := w.scratch
+	for _, layer := range w.layers {
+		for _, c := range layer {
+			s.hop[c], s.wholeHop[c] = -1, -1
+			s.pred[c], s.firstPod[c], s.predSeq[c], s.wholePred[c], s.wholeSeq[c], s.pos[c] = 0, 0, 0, 0, 0, 0
+			s.ownReach[c], s.full[c], s.wholePorts[c] = false, false, evaluator.PortSet{}
+		}
+	}
+	w.g.walkPool.Put(s)
 }
 
 func newWalk(g *Graph, opts BlastOptions) *walk {
@@ -189,9 +203,6 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
 		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
-	for i := range w.hop {
-		w.hop[i], w.wholeHop[i] = -1, -1
-	}
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}

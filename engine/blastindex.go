@@ -1,13 +1,12 @@
 package engine
 
 import (
-	"fmt"
 	"math/bits"
 
 	"github.com/netreach/netreach/evaluator"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 )
 
 // termIndex answers "which admitting ingress peer sets contain any of these
@@ -181,39 +180,62 @@ func (g *Graph) termIdx() *termIndex {
 			}
 			t.selRunStart[ps+1] = int32(len(t.selRuns))
 		}
+		t.npID = make([]int32, len(g.classes))
+		nps := map[string]int32{"": 0}
+		var key []byte
+		for c := range g.classes {
+			key = key[:0]
+			for _, cp := range g.classes[c].namedPorts {
+				key = append(append(append(key, cp.Name...), 0), cp.Protocol...)
+				key = append(strconv.AppendInt(append(key, 0), int64(cp.Port), 10), ',')
+			}
+			id, ok := nps[string(key)]
+			if !ok {
+				id = int32(len(nps))
+				nps[string(key)] = id
+			}
+			t.npID[c] = id
+		}
+		// Classes share their rule lists, so the union is made once per
+		// (rule list, named-port set), then interned by value.
 		t.inMaxID = make([]int32, len(g.classes))
+		type listKey struct {
+			rules tableKey
+			np    int32
+		}
+		perList := map[listKey]int32{}
 		ids := map[string]int32{}
 		for c := range g.classes {
 			cl := &g.classes[c]
+			isolated := g.enforced && cl.isolatedIn && !cl.hostNetwork
+			lk := listKey{np: t.npID[c]}
+			if isolated {
+				lk.rules.n = len(cl.inRules)
+				if lk.rules.n > 0 {
+					lk.rules.rules = &cl.inRules[0]
+				}
+			} else {
+				lk.rules.n = -1 // every port
+			}
+			if id, ok := perList[lk]; ok {
+				t.inMaxID[c] = id
+				continue
+			}
 			ports := evaluator.AllPorts(evaluator.Protocols...)
-			if g.enforced && cl.isolatedIn && !cl.hostNetwork {
+			if isolated {
 				ports = evaluator.PortSet{}
 				for _, q := range cl.inRules {
 					ports = ports.Union(g.portSpecs[q.ports].portsFor(cl.namedPorts))
 				}
 			}
-			key := ports.String()
-			id, ok := ids[key]
+			id, ok := ids[ports.String()]
 			if !ok {
 				id = int32(len(t.inMaxSets))
-				ids[key] = id
+				ids[ports.String()] = id
 				t.inMaxSets = append(t.inMaxSets, ports)
 			}
+			perList[lk] = id
 			t.inMaxID[c] = id
-		}
-		t.npID = make([]int32, len(g.classes))
-		nps := map[string]int32{"": 0}
-		for c := range g.classes {
-			var key strings.Builder
-			for _, cp := range g.classes[c].namedPorts {
-				fmt.Fprintf(&key, "%s/%s/%d,", cp.Name, cp.Protocol, cp.Port)
-			}
-			id, ok := nps[key.String()]
-			if !ok {
-				id = int32(len(nps))
-				nps[key.String()] = id
-			}
-			t.npID[c] = id
 		}
 		t.isolatedDst = make([]bool, len(g.classes))
 		for c := range g.classes {
