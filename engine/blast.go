@@ -162,6 +162,8 @@ type walkScratch struct {
 	ownReach, full                []bool
 	wholePorts                    []evaluator.PortSet
 	lanes                         []*lane
+	// open walks egress rules' peers towards classes with open ingress.
+	open chains
 }
 
 // scratch returns per-class tables for a walk in their starting state (no
@@ -194,6 +196,7 @@ func (w *walk) release() {
 			s.ownReach[c], s.full[c], s.wholePorts[c] = false, false, evaluator.PortSet{}
 		}
 	}
+	s.open.reset()
 	w.g.walkPool.Put(s)
 }
 
@@ -307,12 +310,6 @@ func (w *walk) expand(hop int32) {
 					spec := &g.portSpecs[r.ports]
 					visit := func(cd int32) {
 						dst := &g.classes[cd]
-						if dst.isolatedIn && !dst.hostNetwork {
-							return
-						}
-						if w.done(cd, hop) {
-							return
-						}
 						if ports := w.filter(spec.portsFor(dst.namedPorts)); !ports.Empty() {
 							w.visitClass(cs, cd, hop, ports)
 						}
@@ -331,7 +328,12 @@ func (w *walk) expand(hop int32) {
 							}
 						}
 					} else {
-						g.eachPeerClass(&g.peerSets[r.peers], visit)
+						// §2.3: only classes with open ingress (or on the host
+						// network, §2.11) are reached by the egress rule alone.
+						t := g.termIdx()
+						w.scratch.open.eachLive(g, r.peers, func(cd int32) bool {
+							return !t.isolatedDst[cd] && !w.done(cd, hop)
+						}, visit)
 					}
 				}
 			}

@@ -43,9 +43,9 @@ type lane struct {
 	psDead []int32
 	order  []int32    // ruleFromAdmitters' buffer of the sets met
 	dead   *deadTerms // blocks, lazy terms and tree nodes with only dead sets
-	// classSkip and posSkip pass over the classes and the positions of
-	// Graph.addrs the lane need never visit again (eachLivePeer).
-	classSkip, posSkip skipChain
+	// chains pass over the classes and the positions of Graph.addrs the
+	// lane need never visit again (eachLivePeer).
+	chains chains
 	// named caches the ports of port specs that name ports, per (spec,
 	// named-port set of the destination).
 	named map[uint64]evaluator.PortSet
@@ -183,10 +183,7 @@ func (l *lane) reset(w *walk) {
 	if l.dead != nil {
 		l.dead.reset()
 	}
-	if l.classSkip != nil {
-		l.classSkip.reset()
-		l.posSkip.reset()
-	}
+	l.chains.reset()
 }
 
 // portsFor returns the ports port spec number spec allows towards class cd
@@ -290,24 +287,40 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 
 // eachLivePeer calls f for the lane's classes of peer set ps that an
 // isolated rule can still reach at hop: isolated for ingress, not on the
-// host network, and not reached in full at an earlier hop. The selected
-// classes are walked run by run of consecutive ids and the addresses an
-// ipBlock spans position by position, both through skip chains that pass
-// over what can never be such a class again, so that a later rule naming
-// them does not visit them.
+// host network, and not done (reached before this hop, or at this hop on
+// every port they admit).
 func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 	w := l.w
-	g := w.g
+	t := w.g.termIdx()
+	l.chains.eachLive(w.g, ps, func(cd int32) bool {
+		return l.mine(cd) && t.isolatedDst[cd] && !w.done(cd, hop)
+	}, f)
+}
+
+// chains are skip chains over class ids and over positions in Graph.addrs,
+// through which the peers of many rules are walked in one walk.
+type chains struct{ class, pos skipChain }
+
+// reset makes every class and position count again (nothing to do when the
+// chains were never made).
+func (c *chains) reset() {
+	if c.class != nil {
+		c.class.reset()
+		c.pos.reset()
+	}
+}
+
+// eachLive calls f for the classes of peer set ps that live accepts. The
+// selected classes are walked run by run of consecutive ids and the
+// addresses an ipBlock spans position by position, both through the chains,
+// which drop what live rejects: live must go on rejecting a class for the
+// rest of the walk once it has, so that a later rule naming it does not
+// visit it.
+func (c *chains) eachLive(g *Graph, ps int32, live func(int32) bool, f func(int32)) {
 	t := g.termIdx()
 	p := &g.peerSets[ps]
-	live := func(cd int32) bool {
-		if !l.mine(cd) {
-			return false
-		}
-		return t.isolatedDst[cd] && !w.done(cd, hop)
-	}
-	if l.classSkip == nil {
-		l.classSkip, l.posSkip = newSkipChain(len(g.classes)), newSkipChain(len(g.addrs))
+	if c.class == nil {
+		c.class, c.pos = newSkipChain(len(g.classes)), newSkipChain(len(g.addrs))
 	}
 	// walk calls f for the live entries in [lo, hi) of a chain, class(i)
 	// being the class at entry i, and drops the others from the chain.
@@ -316,14 +329,14 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 			if cd := class(i); live(cd) {
 				f(cd)
 			} else {
-				chain[i] = i + 1 // another lane's, or done: never live again
+				chain[i] = i + 1 // never live again in this walk
 			}
 		}
 	}
 	itself := func(i int32) int32 { return i }
 	switch {
 	case p.all:
-		walk(l.classSkip, 0, int32(len(g.classes)), itself)
+		walk(c.class, 0, int32(len(g.classes)), itself)
 	case p.bits != nil:
 		eachBit(p.bits, func(cd int32) {
 			if live(cd) {
@@ -332,7 +345,7 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 		})
 	default:
 		for _, run := range t.selRuns[t.selRunStart[ps]:t.selRunStart[ps+1]] {
-			walk(l.classSkip, run[0], run[1], itself)
+			walk(c.class, run[0], run[1], itself)
 		}
 	}
 	for _, id := range p.lazyIDs {
@@ -345,7 +358,7 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 	at := func(i int32) int32 { return g.addrs[i].class }
 	for _, id := range p.blockIDs {
 		for _, span := range t.blockSpan[id] {
-			walk(l.posSkip, span[0], span[1], at)
+			walk(c.pos, span[0], span[1], at)
 		}
 	}
 }
