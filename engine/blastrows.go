@@ -32,7 +32,9 @@ type lane struct {
 	w           *walk
 	part, parts int32
 	layer       []int32 // classes of this lane first reached at the hop
-	left        map[ruleRef]bool
+	// left holds the forward rules of the hop that named a class of this
+	// lane not yet reached at all.
+	left map[ruleRef]bool
 	// stamp marks the peer sets met while one egress rule is expanded
 	// (stamp[ps] == stampNow), with the first source each holds.
 	stamp, stampSrc []int32
@@ -63,16 +65,16 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 	g := w.g
 	// The rules in the order the frontier meets them, and each rule's
 	// sources in frontier order: srcs[start[i]:start[i+1]] for rules[i].
-	n := 0
+	npairs := 0
 	for _, cs := range frontier {
 		if cl := &g.classes[cs]; !cl.hostNetwork && cl.isolatedEg {
-			n += len(cl.egRules)
+			npairs += len(cl.egRules)
 		}
 	}
 	rules := make([]ruleRef, 0, len(frontier))
 	index := make(map[ruleRef]int32, len(frontier))
 	type pair struct{ rule, src int32 }
-	pairs := make([]pair, 0, n)
+	pairs := make([]pair, 0, npairs)
 	for _, cs := range frontier {
 		cl := &g.classes[cs]
 		if cl.hostNetwork || !cl.isolatedEg {
@@ -169,6 +171,7 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 	}
 }
 
+// newLane makes lane part of parts for walk w.
 func (w *walk) newLane(part, parts int32) *lane {
 	n := len(w.g.peerSets)
 	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
