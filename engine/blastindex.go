@@ -197,44 +197,45 @@ func (g *Graph) termIdx() *termIndex {
 			t.npID[c] = id
 		}
 		// Classes share their rule lists, so the union is made once per
-		// (rule list, named-port set), then interned by value.
+		// (rule list, named-port set), and a port spec naming ports is
+		// resolved once per named-port set.
 		t.inMaxID = make([]int32, len(g.classes))
 		type listKey struct {
 			rules tableKey
 			np    int32
 		}
 		perList := map[listKey]int32{}
-		ids := map[string]int32{}
+		named := map[uint64]evaluator.PortSet{}
+		t.inMaxSets = []evaluator.PortSet{evaluator.AllPorts(evaluator.Protocols...)} // 0: every port
 		for c := range g.classes {
 			cl := &g.classes[c]
-			isolated := g.enforced && cl.isolatedIn && !cl.hostNetwork
+			if !g.enforced || !cl.isolatedIn || cl.hostNetwork {
+				continue // every port (id 0)
+			}
 			lk := listKey{np: t.npID[c]}
-			if isolated {
-				lk.rules.n = len(cl.inRules)
-				if lk.rules.n > 0 {
-					lk.rules.rules = &cl.inRules[0]
-				}
-			} else {
-				lk.rules.n = -1 // every port
+			lk.rules.n = len(cl.inRules)
+			if lk.rules.n > 0 {
+				lk.rules.rules = &cl.inRules[0]
 			}
-			if id, ok := perList[lk]; ok {
-				t.inMaxID[c] = id
-				continue
-			}
-			ports := evaluator.AllPorts(evaluator.Protocols...)
-			if isolated {
-				ports = evaluator.PortSet{}
-				for _, q := range cl.inRules {
-					ports = ports.Union(g.portSpecs[q.ports].portsFor(cl.namedPorts))
-				}
-			}
-			id, ok := ids[ports.String()]
+			id, ok := perList[lk]
 			if !ok {
+				var ports evaluator.PortSet
+				for _, q := range cl.inRules {
+					spec := &g.portSpecs[q.ports]
+					p := spec.numeric
+					if len(spec.named) > 0 {
+						key := uint64(q.ports)<<32 | uint64(lk.np)
+						if p, ok = named[key]; !ok {
+							p = spec.portsFor(cl.namedPorts)
+							named[key] = p
+						}
+					}
+					ports = ports.Union(p)
+				}
 				id = int32(len(t.inMaxSets))
-				ids[ports.String()] = id
+				perList[lk] = id
 				t.inMaxSets = append(t.inMaxSets, ports)
 			}
-			perList[lk] = id
 			t.inMaxID[c] = id
 		}
 		t.isolatedDst = make([]bool, len(g.classes))
