@@ -51,6 +51,13 @@ const nodeDoc = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addr
 
 func auditOf(t *testing.T, opts evaluator.Options, catalog []*model.Network, docs ...string) (*Audit, *Graph) {
 	t.Helper()
+	g := graphOf(t, opts, docs...)
+	return g.Audit(append(g.snap.Catalog(), catalog...), AuditOptions{}), g
+}
+
+// graphOf loads YAML documents as one file and compiles them.
+func graphOf(t *testing.T, opts evaluator.Options, docs ...string) *Graph {
+	t.Helper()
 	data := strings.Join(docs, "---\n")
 	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(data)}}})
 	if err != nil {
@@ -60,7 +67,7 @@ func auditOf(t *testing.T, opts evaluator.Options, catalog []*model.Network, doc
 	if err != nil {
 		t.Fatal(err)
 	}
-	return g.Audit(append(s.Catalog(), catalog...), AuditOptions{}), g
+	return g
 }
 
 func findingSet(a *Audit) map[string]*Finding {

@@ -402,6 +402,38 @@ func activePods(s *model.Snapshot) []*model.Pod {
 	return out
 }
 
+// hopLines lists the workloads a blast radius reaches as "hop:workload",
+// followed by ":" and detail(w) when detail is given.
+func hopLines(b *Blast, detail func(ReachedWorkload) string) []string {
+	var out []string
+	for h, hop := range b.Hops {
+		for _, w := range hop {
+			line := fmt.Sprint(h+1, ":", w.Workload)
+			if detail != nil {
+				line += ":" + detail(w)
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func portsOf(w ReachedWorkload) string { return w.Ports.String() }
+
+// rolePods are running pods of namespace ns on node n1, labelled role=<name>
+// unless roles gives another role, with addresses 10.0.0.1, 10.0.0.2, ...
+func rolePods(ns string, roles map[string]string, names ...string) []string {
+	var out []string
+	for i, name := range names {
+		role := name
+		if r, ok := roles[name]; ok {
+			role = r
+		}
+		out = append(out, podDoc(ns, name, "role: "+role, fmt.Sprint("10.0.0.", i+1), "n1", ""))
+	}
+	return out
+}
+
 // TestBlastRadiusSharedLazyTerm covers a lazy selector term named by two
 // admitting peer sets, one of which has nothing left to admit at hop 2 while
 // the other still has: the term must stay live for every source of the hop,
@@ -409,40 +441,21 @@ func activePods(s *model.Snapshot) []*model.Pod {
 func TestBlastRadiusSharedLazyTerm(t *testing.T) {
 	defer func(n, l int) { reverseMinPeers, lazyNamespaces = n, l }(reverseMinPeers, lazyNamespaces)
 	reverseMinPeers, lazyNamespaces = -1, 0
-	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
-	for i, name := range []string{"s", "x", "z", "w"} {
-		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
-			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
-	}
-	policy := func(name, spec string) {
-		manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name + ", namespace: lat}\nspec: " + spec + "\n"
-	}
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "x", "z", "w")...)
 	// Egress: s on port 80, x on 443, z on 8443, each to anywhere.
 	for role, port := range map[string]string{"s": "80", "x": "443", "z": "8443"} {
-		policy("egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: "+port+"}]}]}")
+		docs = append(docs, policyDoc("lat", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: "+port+"}]}]}"))
 	}
 	// x and z admit the whole namespace (a set holding only the lazy term);
 	// w admits it too on 443 and 8443, through a set that also names an
 	// address block none of the pods is in.
-	policy("ingress-xz", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, z]}]}, ingress: [{from: [{podSelector: {}}]}]}")
-	policy("ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {}}, {ipBlock: {cidr: 192.0.2.1/32}}], ports: [{port: 443}, {port: 8443}]}]}")
-	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(s, evaluator.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
-	var hops []string
-	for h, hop := range b.Hops {
-		for _, w := range hop {
-			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
-		}
-	}
+	docs = append(docs,
+		policyDoc("lat", "ingress-xz", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, z]}]}, ingress: [{from: [{podSelector: {}}]}]}"),
+		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {}}, {ipBlock: {cidr: 192.0.2.1/32}}], ports: [{port: 443}, {port: 8443}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
 	want := []string{"1:lat/Pod/x:TCP 80", "1:lat/Pod/z:TCP 80", "2:lat/Pod/w:TCP 443,8443"}
-	if diff := cmp.Diff(want, hops); diff != "" {
+	if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
@@ -451,36 +464,18 @@ func TestBlastRadiusSharedLazyTerm(t *testing.T) {
 // egress rule is still met by the hop's other rules, whether they name it by
 // selector or by address, so that its ports are those of all of them.
 func TestBlastRadiusPortsOfEveryRule(t *testing.T) {
-	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
-	for i, name := range []string{"s", "w"} {
-		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
-			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
-	}
-	manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress-s, namespace: lat}\n" +
-		"spec: {podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [" +
-		"{to: [{ipBlock: {cidr: 10.0.0.0/24}}], ports: [{port: 443}]}, " +
-		"{to: [{podSelector: {matchLabels: {role: w}}}], ports: [{port: 80}]}, " +
-		"{to: [{ipBlock: {cidr: 10.0.0.2/32}}], ports: [{port: 8080}]}]}\n" +
-		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ingress-w, namespace: lat}\n" +
-		"spec: {podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchLabels: {role: s}}}], ports: [{port: 80}, {port: 443}, {port: 8080}]}]}\n"
-	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(s, evaluator.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "w")...)
+	docs = append(docs,
+		policyDoc("lat", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: ["+
+			"{to: [{ipBlock: {cidr: 10.0.0.0/24}}], ports: [{port: 443}]}, "+
+			"{to: [{podSelector: {matchLabels: {role: w}}}], ports: [{port: 80}]}, "+
+			"{to: [{ipBlock: {cidr: 10.0.0.2/32}}], ports: [{port: 8080}]}]}"),
+		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchLabels: {role: s}}}], ports: [{port: 80}, {port: 443}, {port: 8080}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	// Twice: the second walk reuses the first one's tables.
 	for range 2 {
-		b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
-		var hops []string
-		for h, hop := range b.Hops {
-			for _, w := range hop {
-				hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
-			}
-		}
-		if diff := cmp.Diff([]string{"1:lat/Pod/w:TCP 80,443,8080"}, hops); diff != "" {
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
+		if diff := cmp.Diff([]string{"1:lat/Pod/w:TCP 80,443,8080"}, hopLines(b, portsOf)); diff != "" {
 			t.Errorf("hops (-want +got):\n%s", diff)
 		}
 	}
@@ -491,42 +486,20 @@ func TestBlastRadiusPortsOfEveryRule(t *testing.T) {
 // it (in the walk's order, here the pod order), when several share the same
 // egress rule and ingress peer set.
 func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
-	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
-	for i, name := range []string{"a1", "a2", "s", "w"} {
-		role := map[string]string{"a1": "a", "a2": "b"}[name]
-		if role == "" {
-			role = name
-		}
-		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + role + "}}\n" +
-			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
-	}
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w")...)
 	// a1 and a2 are two classes sharing one egress rule to w, and w admits
 	// them by one set.
-	manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: egress-a, namespace: lat}\n" +
-		"spec: {podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}\n" +
-		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ingress-w, namespace: lat}\n" +
-		"spec: {podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}\n"
-	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(s, evaluator.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
-	var hops []string
-	for h, hop := range b.Hops {
-		for _, w := range hop {
-			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", join(w.Path)))
-		}
-	}
+	docs = append(docs,
+		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
 	want := []string{
 		"1:lat/Pod/a1:lat/Pod/s → lat/Pod/a1",
 		"1:lat/Pod/a2:lat/Pod/s → lat/Pod/a2",
 		"2:lat/Pod/w:lat/Pod/s → lat/Pod/a1 → lat/Pod/w",
 	}
-	if diff := cmp.Diff(want, hops); diff != "" {
+	if diff := cmp.Diff(want, hopLines(b, func(w ReachedWorkload) string { return join(w.Path) })); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
@@ -536,37 +509,18 @@ func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
 // rule must not be taken as spent after the first hop, in any lane.
 func TestBlastRadiusRuleMetAgain(t *testing.T) {
 	defer func(l int) { walkLanes = l }(walkLanes)
-	manifests := "apiVersion: v1\nkind: Namespace\nmetadata: {name: lat}\n"
-	for i, name := range []string{"s", "a", "b", "d"} {
-		manifests += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: lat, labels: {role: " + name + "}}\n" +
-			"spec: {containers: [{name: c}]}\nstatus: {phase: Running, podIP: 10.0.0." + string(rune('1'+i)) + "}\n"
-	}
-	policy := func(name, spec string) {
-		manifests += "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name + ", namespace: lat}\nspec: " + spec + "\n"
-	}
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "a", "b", "d")...)
 	// a and b share the rule towards d, which admits only b; a also reaches b.
-	policy("egress-ab", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: d}}}]}]}")
-	policy("egress-a", "{podSelector: {matchLabels: {role: a}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: b}}}]}]}")
-	policy("ingress-b", "{podSelector: {matchLabels: {role: b}}, ingress: [{from: [{podSelector: {matchLabels: {role: a}}}]}]}")
-	policy("ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}]}]}")
-	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(s, evaluator.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs = append(docs,
+		policyDoc("lat", "egress-ab", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: d}}}]}]}"),
+		policyDoc("lat", "egress-a", "{podSelector: {matchLabels: {role: a}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: b}}}]}]}"),
+		policyDoc("lat", "ingress-b", "{podSelector: {matchLabels: {role: b}}, ingress: [{from: [{podSelector: {matchLabels: {role: a}}}]}]}"),
+		policyDoc("lat", "ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	for _, lanes := range []int{1, 2, 3} {
 		walkLanes = lanes
-		b := g.BlastRadius([]*model.Pod{s.Pod("lat/s")}, nil, BlastOptions{})
-		var hops []string
-		for h, hop := range b.Hops {
-			for _, w := range hop {
-				hops = append(hops, fmt.Sprint(h+1, ":", w.Workload))
-			}
-		}
-		if diff := cmp.Diff([]string{"1:lat/Pod/a", "2:lat/Pod/b", "3:lat/Pod/d"}, hops); diff != "" {
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
+		if diff := cmp.Diff([]string{"1:lat/Pod/a", "2:lat/Pod/b", "3:lat/Pod/d"}, hopLines(b, nil)); diff != "" {
 			t.Errorf("%d lanes: hops (-want +got):\n%s", lanes, diff)
 		}
 	}
@@ -576,46 +530,37 @@ func TestBlastRadiusRuleMetAgain(t *testing.T) {
 // destination gets the ports of every rule that reaches it, although a policy
 // selecting it would allow fewer: policies do not protect such pods (§2.11).
 func TestBlastRadiusHostNetworkPortsBeyondItsPolicy(t *testing.T) {
-	_, g := auditOf(t, evaluator.DefaultOptions(), nil, nodeDoc, nsDoc("a"),
+	g := graphOf(t, evaluator.DefaultOptions(), nodeDoc, nsDoc("a"),
 		podDoc("a", "s", "app: s", "10.0.0.1", "n1", ""),
 		podDoc("a", "h", "app: h", "10.0.1.1", "n1", "hostNetwork: true"),
 		policyDoc("a", "egress-s", "{podSelector: {matchLabels: {app: s}}, policyTypes: [Egress], egress: ["+
 			"{to: [{ipBlock: {cidr: 10.0.1.0/24}}], ports: [{port: 80}]}, {to: [{ipBlock: {cidr: 10.0.1.1/32}}], ports: [{port: 443}]}]}"),
 		policyDoc("a", "ingress-h", "{podSelector: {matchLabels: {app: h}}, ingress: [{from: [{podSelector: {matchLabels: {app: s}}}], ports: [{port: 80}]}]}"))
 	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
-	var hops []string
-	for h, hop := range b.Hops {
-		for _, w := range hop {
-			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
-		}
-	}
-	if diff := cmp.Diff([]string{"1:a/Pod/h:TCP 80,443"}, hops); diff != "" {
+	if diff := cmp.Diff([]string{"1:a/Pod/h:TCP 80,443"}, hopLines(b, portsOf)); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
 
 // TestBlastRadiusNamedPortsPerDestination checks that a rule naming a port
 // resolves it on each destination's own containers (§2.9), also when several
-// destinations of one walk name it differently.
+// destinations of one walk name it differently (in one lane, which caches
+// the resolved ports).
 func TestBlastRadiusNamedPortsPerDestination(t *testing.T) {
+	defer func(l int) { walkLanes = l }(walkLanes)
+	walkLanes = 1
 	pod := func(name, ip, port string) string {
 		return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: a, labels: {app: " + name + ", role: web}}\n" +
 			"spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: " + port + "}]}]}\n" +
 			"status: {phase: Running, podIP: " + ip + "}\n"
 	}
-	_, g := auditOf(t, evaluator.DefaultOptions(), nil, nodeDoc, nsDoc("a"),
+	g := graphOf(t, evaluator.DefaultOptions(), nodeDoc, nsDoc("a"),
 		podDoc("a", "s", "app: s", "10.0.0.1", "n1", ""),
 		pod("w1", "10.0.0.2", "8080"), pod("w2", "10.0.0.3", "9090"),
 		policyDoc("a", "egress-s", "{podSelector: {matchLabels: {app: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: web}}}], ports: [{port: http}]}]}"),
 		policyDoc("a", "ingress-web", "{podSelector: {matchLabels: {role: web}}, ingress: [{from: [{podSelector: {matchLabels: {app: s}}}], ports: [{port: http}]}]}"))
 	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
-	var hops []string
-	for h, hop := range b.Hops {
-		for _, w := range hop {
-			hops = append(hops, fmt.Sprint(h+1, ":", w.Workload, ":", w.Ports))
-		}
-	}
-	if diff := cmp.Diff([]string{"1:a/Pod/w1:TCP 8080", "1:a/Pod/w2:TCP 9090"}, hops); diff != "" {
+	if diff := cmp.Diff([]string{"1:a/Pod/w1:TCP 8080", "1:a/Pod/w2:TCP 9090"}, hopLines(b, portsOf)); diff != "" {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"testing"
-	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 	"go4.org/netipx"
@@ -236,14 +235,8 @@ func TestExposuresNamedPortsPerDestination(t *testing.T) {
 		"spec: {podSelector: {matchLabels: {role: a}}, ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: web}]}]}\n" +
 		"---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: t2, namespace: x}\n" +
 		"spec: {podSelector: {matchLabels: {team: t2}}, ingress: [{from: [{ipBlock: {cidr: 8.8.8.0/24}}], ports: [{port: web}, {port: 9000}]}]}\n"
-	s, err := model.Load([]string{"m.yaml"}, model.LoadOptions{FS: fstest.MapFS{"m.yaml": {Data: []byte(manifests)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := Compile(s, evaluator.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := graphOf(t, evaluator.DefaultOptions(), manifests)
+	s := g.snap
 	checkExposures(t, 0, &modeltest.Random{Snapshot: s, Manifests: manifests}, g, s.Catalog(), nil)
 	got := map[string]string{}
 	for _, e := range g.Exposures(s.Catalog(), "internet") {
