@@ -489,12 +489,23 @@ func (g *Graph) holds(t *termIndex, p *peerSet, c int32) bool {
 			return true
 		}
 	}
-	// §2.8: by the positions of the class's addresses in the blocks' spans.
 	for _, id := range p.blockIDs {
-		for _, pos := range t.posList[t.posStart[c]:t.posStart[c+1]] {
-			if spansHold(t.blockSpan[id], pos) {
-				return true
-			}
+		if t.blockHolds(id, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// blockHolds reports whether block id matches an address of class c (§2.8):
+// whether one of the class's positions in Graph.addrs lies in the block's
+// spans.
+func (t *termIndex) blockHolds(id, c int32) bool {
+	spans := t.blockSpan[id]
+	for _, pos := range t.posList[t.posStart[c]:t.posStart[c+1]] {
+		i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > pos })
+		if i < len(spans) && spans[i][0] <= pos {
+			return true
 		}
 	}
 	return false

@@ -3,7 +3,6 @@ package engine
 import (
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/netreach/netreach/evaluator"
@@ -531,14 +530,10 @@ func (h *holders) first(p *peerSet, ps int32) int32 {
 		}
 		if h.blockNow[id] != h.now {
 			h.blockNow[id], h.blockIdx[id] = h.now, -1
-			t := h.t
-		srcs:
 			for i, cs := range h.srcs {
-				for _, pos := range t.posList[t.posStart[cs]:t.posStart[cs+1]] {
-					if spansHold(t.blockSpan[id], pos) {
-						h.blockIdx[id] = int32(i)
-						break srcs
-					}
+				if h.t.blockHolds(id, cs) {
+					h.blockIdx[id] = int32(i)
+					break
 				}
 			}
 		}
@@ -547,11 +542,4 @@ func (h *holders) first(p *peerSet, ps int32) int32 {
 		}
 	}
 	return best
-}
-
-// spansHold reports whether one of the sorted, disjoint intervals spans
-// position pos.
-func spansHold(spans [][2]int32, pos int32) bool {
-	i := sort.Search(len(spans), func(i int) bool { return spans[i][1] > pos })
-	return i < len(spans) && spans[i][0] <= pos
 }
