@@ -6,7 +6,6 @@ import (
 	"github.com/netreach/netreach/evaluator"
 	"slices"
 	"sort"
-	"strconv"
 )
 
 // termIndex answers "which admitting ingress peer sets contain any of these
@@ -54,8 +53,8 @@ type termIndex struct {
 	// enforced) in inMaxSets.
 	inMaxID   []int32
 	inMaxSets []evaluator.PortSet
-	// npID numbers, per class, its set of named container ports (0: none),
-	// so that a port spec naming ports is resolved once per such set.
+	// npID is Graph.namedPortSets: per class, the number of its set of named
+	// container ports (0: none).
 	npID []int32
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
@@ -180,22 +179,7 @@ func (g *Graph) termIdx() *termIndex {
 			}
 			t.selRunStart[ps+1] = int32(len(t.selRuns))
 		}
-		t.npID = make([]int32, len(g.classes))
-		nps := map[string]int32{"": 0}
-		var key []byte
-		for c := range g.classes {
-			key = key[:0]
-			for _, cp := range g.classes[c].namedPorts {
-				key = append(append(append(key, cp.Name...), 0), cp.Protocol...)
-				key = append(strconv.AppendInt(append(key, 0), int64(cp.Port), 10), ',')
-			}
-			id, ok := nps[string(key)]
-			if !ok {
-				id = int32(len(nps))
-				nps[string(key)] = id
-			}
-			t.npID[c] = id
-		}
+		t.npID = g.namedPortSets()
 		// Classes share their rule lists, so the union is made once per
 		// (rule list, named-port set), and a port spec naming ports is
 		// resolved once per named-port set.

@@ -76,6 +76,9 @@ type Graph struct {
 	workloadRank  []int32 // per workload, its position in id order
 	podIDsOnce    sync.Once
 	podIDList     []string
+	// Each class's set of named container ports, numbered on first use.
+	namedOnce sync.Once
+	namedSet  []int32
 
 	// pieces cut the address space for questions about addresses outside the
 	// pods (rawPieces), built on first use.

@@ -57,13 +57,8 @@ type external struct {
 	specNamed []bool
 	// named numbers the ports of a spec with named ports resolved on a
 	// destination, by spec (high half) and the destination's named-port set
-	// (low half, a number from namedSets).
+	// (low half, Graph.namedPortSets).
 	named map[uint64]int32
-	// classNamed numbers each class's named container ports (-1: not yet; 0:
-	// none), so that classes with equal ones share resolved ports and
-	// answers; namedSets interns them.
-	classNamed []int32
-	namedSets  map[string]int32
 	// byNamed caches the answer of a rule list whose named ports took part,
 	// per named-port set of the destination.
 	byNamed map[namedList]int32
@@ -191,9 +186,7 @@ func (g *Graph) newExternalWithin(within []netipx.IPRange) *external {
 func (x *external) initAnswers(hint int) {
 	x.ports = newPortTable(hint / 4)
 	x.named = map[uint64]int32{}
-	x.namedSets = map[string]int32{"": 0}
 	x.byNamed = map[namedList]int32{}
-	x.classNamed = nil
 	// T5 has 12,733 and 8,538 distinct pair lists, 12,003 and 8,030 distinct
 	// run lists, for hint 75,000: room for hint/6 holds them.
 	x.answers = make(map[string]int32, hint/6)
@@ -629,34 +622,9 @@ func (x *external) numericPorts(spec int32) int32 {
 	return id
 }
 
-// namedOf numbers a class's named container ports (0 for none): classes
-// with the same ones resolve every port spec alike.
-func (x *external) namedOf(c int32) int32 {
-	if x.classNamed == nil {
-		x.classNamed = make([]int32, len(x.g.classes))
-		for i := range x.classNamed {
-			x.classNamed[i] = -1
-		}
-	}
-	if id := x.classNamed[c]; id >= 0 {
-		return id
-	}
-	key := x.key[:0]
-	for _, cp := range x.g.classes[c].namedPorts {
-		key = binary.LittleEndian.AppendUint32(key, uint32(len(cp.Name)))
-		key = append(key, cp.Name...)
-		key = append(append(key, byte(len(cp.Protocol))), cp.Protocol...)
-		key = binary.LittleEndian.AppendUint32(key, uint32(cp.Port))
-	}
-	x.key = key
-	id, ok := x.namedSets[string(key)]
-	if !ok {
-		id = int32(len(x.namedSets))
-		x.namedSets[string(key)] = id
-	}
-	x.classNamed[c] = id
-	return id
-}
+// namedOf is the number of a class's set of named container ports (0 for
+// none): classes with equal sets share resolved ports and answers.
+func (x *external) namedOf(c int32) int32 { return x.g.namedPortSets()[c] }
 
 // portsFor numbers what a port spec admits towards a destination class
 // (§2.9: a named port admits the destination's container port of that name

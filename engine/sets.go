@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -363,4 +364,31 @@ func lastAddr(p netip.Prefix) netip.Addr {
 		return out.Unmap()
 	}
 	return out
+}
+
+// namedPortSets numbers, once per graph, each class's set of named container
+// ports that policies use (0: none), so that a port spec naming ports is
+// resolved once per set rather than once per class (§2.9).
+func (g *Graph) namedPortSets() []int32 {
+	g.namedOnce.Do(func() {
+		g.namedSet = make([]int32, len(g.classes))
+		ids := map[string]int32{"": 0}
+		var key []byte
+		for c := range g.classes {
+			key = key[:0]
+			for _, cp := range g.classes[c].namedPorts {
+				key = binary.LittleEndian.AppendUint32(key, uint32(len(cp.Name)))
+				key = append(key, cp.Name...)
+				key = append(append(key, byte(len(cp.Protocol))), cp.Protocol...)
+				key = binary.LittleEndian.AppendUint32(key, uint32(cp.Port))
+			}
+			id, ok := ids[string(key)]
+			if !ok {
+				id = int32(len(ids))
+				ids[string(key)] = id
+			}
+			g.namedSet[c] = id
+		}
+	})
+	return g.namedSet
 }
