@@ -84,6 +84,10 @@ type Graph struct {
 	// pods (rawPieces), built on first use.
 	piecesOnce sync.Once
 	pieces     []netipx.IPRange
+	// blockCuts holds the pieces of every distinct ipBlock within the last
+	// window asked about (blockPieces).
+	blockMu   sync.Mutex
+	blockCuts *blockCuts
 
 	// addrs is the sorted index of the pod addresses ipBlocks can match.
 	addrs []addrEntry
