@@ -165,11 +165,18 @@ func (g *Graph) Exposures(catalog []*model.Network, names ...string) []Exposure 
 		sets[k] = e.Effective
 	}
 	ranges := windowOf(sets)
+	var wg sync.WaitGroup
+	// The first call after compile also numbers the workloads and the named
+	// port sets, which the sides need later; that goes on beside cutting the
+	// address space.
+	wg.Go(func() {
+		g.workloads()
+		g.namedPortSets()
+	})
 	// Both sides only read the graph once the pieces and span sets exist;
 	// each has its own port and answer tables, so they run side by side.
 	x := g.newExternalWithin(ranges)
 	y := x.forAllClasses()
-	var wg sync.WaitGroup
 	// The inbound side has more to do (named ports, own-node addresses), so
 	// the outbound goroutine also lists the workloads and groups pods by
 	// their own node for it.
