@@ -82,11 +82,11 @@ type TargetPaths struct {
 // walk, at the first hop it appears: later members of a group lie on no
 // shortest path.
 func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts BlastOptions) *Blast {
-	w := newWalk(g, opts)
-	w.start(sources)
-	for hop := int32(1); len(w.layers[hop-1]) > 0 && (opts.MaxHops == 0 || int(hop) <= opts.MaxHops); hop++ {
-		w.expand(hop)
-	}
+	// The hops come from a walk that keeps no paths; the shortest-path
+	// graph to the targets, when asked for, from a second one (targets).
+	reach := opts
+	reach.Target = nil
+	w := g.walkFrom(sources, reach)
 	b := &Blast{Sources: sources}
 	// The networks reached and the pods reached are found side by side: both
 	// only read the walk.
@@ -100,10 +100,21 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	w.collect(b)
 	<-done
 	if opts.Target != nil {
-		w.targets(b)
+		w.targets(b, sources, opts)
 	}
 	w.release() // nothing in b refers to the walk's tables
 	return b
+}
+
+// walkFrom walks breadth first from the source pods, keeping every edge of
+// the shortest-path graph when opts has targets.
+func (g *Graph) walkFrom(sources []*model.Pod, opts BlastOptions) *walk {
+	w := newWalk(g, opts)
+	w.start(sources)
+	for hop := int32(1); len(w.layers[hop-1]) > 0 && (opts.MaxHops == 0 || int(hop) <= opts.MaxHops); hop++ {
+		w.expand(hop)
+	}
+	return w
 }
 
 // walk is the state of one blast-radius walk.
@@ -470,7 +481,8 @@ func (w *walk) reached(cs, cd, pi, hop, seq int32, layer *[]int32) {
 		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, pi, seq
 		*layer = append(*layer, cd)
 	case w.hop[cd] == hop && seq < w.predSeq[cd]:
-		// The first predecessor is the earliest source of the previous hop.
+		// Of the edges the walk makes (it skips those that add nothing), the
+		// one from the earliest source of the previous hop gives the path.
 		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, seq
 	}
 }
@@ -743,13 +755,38 @@ func (w *walk) networks(b *Blast, catalog []*model.Network) {
 	}
 }
 
-// targets lists every shortest attack path to each crown-jewel pod. The
-// shortest-path graph has a node per class and workload of the pods reached at
-// the class's first hop; its edges were kept per group of sources during the
-// walk. The part that leads to the targets goes into a gonum graph, which
-// enumerates the paths.
-func (w *walk) targets(b *Blast) {
+// targets lists every shortest attack path to each crown-jewel pod, w being
+// the walk from sources that found the hops. The shortest-path graph has a
+// node per class and workload of the pods reached at the class's first hop;
+// its edges are kept per group of sources by a second walk. The part that
+// leads to the targets goes into a gonum graph, which enumerates the paths.
+func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 	g := w.g
+	type want struct {
+		pi    int32
+		hop   int32
+		preds []int32
+	}
+	var wants []want
+	deepest := int32(0)
+	for pi, p := range g.pods {
+		if g.podClass[pi] < 0 || !opts.Target(p) {
+			continue
+		}
+		hop, _, _ := w.podHop(int32(pi))
+		wants = append(wants, want{pi: int32(pi), hop: hop})
+		deepest = max(deepest, hop)
+	}
+	// Every class on a shortest path to a target at hop h is first reached
+	// before h, and its edges were made by then: the second walk, which
+	// keeps every edge, stops at the hop before the deepest target. The
+	// hops beyond, often the costliest, are walked once, without edges.
+	if deepest >= 2 {
+		o := opts
+		o.MaxHops = int(deepest - 1)
+		w = g.walkFrom(sources, o)
+		defer w.release()
+	}
 	const origin = int64(-1)
 	dg := simple.NewDirectedGraph()
 	dg.AddNode(simple.Node(origin))
@@ -829,28 +866,17 @@ func (w *walk) targets(b *Blast) {
 			}
 		}
 	}
-	type want struct {
-		pi    int32
-		hop   int32
-		preds []int32
-	}
-	var wants []want
-	for pi, p := range g.pods {
-		if g.podClass[pi] < 0 || !w.opts.Target(p) {
-			continue
-		}
-		hop, _, _ := w.podHop(int32(pi))
-		wt := want{pi: int32(pi), hop: hop}
-		if hop > 0 {
+	for i := range wants {
+		wt := &wants[i]
+		if wt.hop > 0 {
 			// The classes of the previous hop that reach the pod itself.
-			for _, c := range w.layers[hop-1] {
-				if g.reachesPod(c, int32(pi), w.filter) {
+			for _, c := range w.layers[wt.hop-1] {
+				if g.reachesPod(c, wt.pi, w.filter) {
 					wt.preds = append(wt.preds, c)
 					addBack(c)
 				}
 			}
 		}
-		wants = append(wants, wt)
 	}
 	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
 	// The ports of one step, from a pod to a pod (the class stands for its
