@@ -564,3 +564,26 @@ func TestBlastRadiusNamedPortsPerDestination(t *testing.T) {
 		t.Errorf("hops (-want +got):\n%s", diff)
 	}
 }
+
+// TestBlastRadiusTargetsLeaveHopsAlone checks that asking for targets
+// changes neither the hops nor the one path shown per workload, where the
+// walk without paths skips an edge that adds no port (w is reached from a2
+// on every port it admits before a1's edge is met).
+func TestBlastRadiusTargetsLeaveHopsAlone(t *testing.T) {
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w")...)
+	docs = append(docs,
+		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}], ports: [{port: 80}]}, {from: [{podSelector: {matchLabels: {role: a}}}], ports: [{port: 80}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	src := []*model.Pod{g.snap.Pod("lat/s")}
+	path := func(w ReachedWorkload) string { return join(w.Path) }
+	plain := hopLines(g.BlastRadius(src, nil, BlastOptions{}), path)
+	b := g.BlastRadius(src, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "w" }})
+	if diff := cmp.Diff(plain, hopLines(b, path)); diff != "" {
+		t.Errorf("hops with a target (-without +with):\n%s", diff)
+	}
+	want := [][]string{{"lat/Pod/s", "lat/Pod/a1", "lat/Pod/w"}, {"lat/Pod/s", "lat/Pod/a2", "lat/Pod/w"}}
+	if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
+		t.Errorf("target paths: got %+v, want %v", b.Targets, want)
+	}
+}
