@@ -146,6 +146,7 @@ type walk struct {
 	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop
 	groups              []edgeGroup       // the groups of sources edges start from
 	groupMembers        map[int32][]int32 // group → its member classes, found when asked
+	back                *backEdges        // groups found backwards, for targets (blastback.go)
 	psDone              []bool            // ingress peer sets whose admissions were expanded
 	lazyDone, blockDone []bool            // lazy terms and blocks found holding an open-egress source
 	curGroup            int32
@@ -755,38 +756,59 @@ func (w *walk) networks(b *Blast, catalog []*model.Network) {
 	}
 }
 
+// targetWant is a crown-jewel pod, the hop it is first reached at (-1:
+// never) and the classes of the hop before that reach it.
+type targetWant struct {
+	pi    int32
+	hop   int32
+	preds []int32
+}
+
 // targets lists every shortest attack path to each crown-jewel pod, w being
 // the walk from sources that found the hops. The shortest-path graph has a
 // node per class and workload of the pods reached at the class's first hop;
-// its edges are kept per group of sources by a second walk. The part that
-// leads to the targets goes into a gonum graph, which enumerates the paths.
+// its edges come in groups of sources, found backwards from the targets for
+// the classes that lead to them (blastback.go) or, when that would test
+// too many peer sets, kept by a second walk.
 func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 	g := w.g
-	type want struct {
-		pi    int32
-		hop   int32
-		preds []int32
-	}
-	var wants []want
+	var wants []targetWant
 	deepest := int32(0)
 	for pi, p := range g.pods {
 		if g.podClass[pi] < 0 || !opts.Target(p) {
 			continue
 		}
 		hop, _, _ := w.podHop(int32(pi))
-		wants = append(wants, want{pi: int32(pi), hop: hop})
+		wants = append(wants, targetWant{pi: int32(pi), hop: hop})
 		deepest = max(deepest, hop)
+	}
+	if deepest < 2 {
+		// Only the sources come before the targets: there are no edges to find.
+		w.targetPaths(b, wants)
+		return
+	}
+	if backEdgeBudget > 0 {
+		w.startBack()
+		if w.targetPaths(b, wants) {
+			return
+		}
 	}
 	// Every class on a shortest path to a target at hop h is first reached
 	// before h, and its edges were made by then: the second walk, which
 	// keeps every edge, stops at the hop before the deepest target. The
 	// hops beyond, often the costliest, are walked once, without edges.
-	if deepest >= 2 {
-		o := opts
-		o.MaxHops = int(deepest - 1)
-		w = g.walkFrom(sources, o)
-		defer w.release()
-	}
+	o := opts
+	o.MaxHops = int(deepest - 1)
+	pw := g.walkFrom(sources, o)
+	defer pw.release()
+	pw.targetPaths(b, wants)
+}
+
+// targetPaths adds the paths to the wanted pods to b, through a gonum graph
+// of the part of the shortest-path graph that leads to them. It reports
+// false, and adds nothing, when the backward search ran over its budget.
+func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
+	g := w.g
 	const origin = int64(-1)
 	dg := simple.NewDirectedGraph()
 	dg.AddNode(simple.Node(origin))
@@ -851,14 +873,14 @@ func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 				continue
 			}
 			if w.wholeHop[c] == w.hop[c] {
-				for _, gid := range w.predGroups[c] {
+				for _, gid := range w.predGroupsOf(c) {
 					for _, p := range w.members(gid) {
 						from(p, to)
 					}
 				}
 			}
 			for _, pi := range pods {
-				for _, p := range w.podPreds[pi] {
+				for _, p := range w.podPredsOf(pi) {
 					if r := w.pods[pi]; r != nil && r.hop == w.hop[c] {
 						from(p, to)
 					}
@@ -868,6 +890,7 @@ func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 	}
 	for i := range wants {
 		wt := &wants[i]
+		wt.preds = nil
 		if wt.hop > 0 {
 			// The classes of the previous hop that reach the pod itself.
 			for _, c := range w.layers[wt.hop-1] {
@@ -877,6 +900,9 @@ func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 				}
 			}
 		}
+	}
+	if w.back != nil && w.back.overrun {
+		return false
 	}
 	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
 	// The ports of one step, from a pod to a pod (the class stands for its
@@ -944,6 +970,7 @@ func (w *walk) targets(b *Blast, sources []*model.Pod, opts BlastOptions) {
 		}
 		b.Targets = append(b.Targets, tp)
 	}
+	return true
 }
 
 // reachesPod reports whether class c may open a connection to pod pi in one hop

@@ -42,6 +42,18 @@ func TestBlastRadiusFromAdmitters(t *testing.T) {
 	checkBlastClosure(t, 4000, 4060)
 }
 
+// TestBlastRadiusPathsFromSecondWalk repeats the path checks with the
+// backward search for target paths given no budget (the paths come from a
+// second walk that keeps every edge) and a budget that runs out part way
+// (what the search found is dropped).
+func TestBlastRadiusPathsFromSecondWalk(t *testing.T) {
+	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
+	backEdgeBudget = 0
+	checkBlastPaths(t, 6000, 6040)
+	backEdgeBudget = 1 // runs out in 24 of these 160 walks
+	checkBlastPaths(t, 6040, 6200)
+}
+
 // TestBlastRadiusInLanes repeats the closure check with the isolated rows
 // shared out between one lane and three lanes (the default is one per
 // processor), forward and from the ingress side.
@@ -585,5 +597,82 @@ func TestBlastRadiusTargetsLeaveHopsAlone(t *testing.T) {
 	want := [][]string{{"lat/Pod/s", "lat/Pod/a1", "lat/Pod/w"}, {"lat/Pod/s", "lat/Pod/a2", "lat/Pod/w"}}
 	if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
 		t.Errorf("target paths: got %+v, want %v", b.Targets, want)
+	}
+}
+
+// TestBlastRadiusTargetPathsNeedBothRules checks the edges into an
+// ingress-isolated class on the way to a target (d, which only c may reach):
+// p1 (open egress) is not admitted by c, p3's egress rule allows no port c's
+// ingress rule does, and only p2 has an edge into c, whether the edges are
+// found backwards or by a second walk.
+func TestBlastRadiusTargetPathsNeedBothRules(t *testing.T) {
+	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "p1", "p2", "p3", "c", "d")...)
+	docs = append(docs,
+		policyDoc("lat", "egress-p2", "{podSelector: {matchLabels: {role: p2}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: c}}}], ports: [{port: 80}]}]}"),
+		policyDoc("lat", "egress-p3", "{podSelector: {matchLabels: {role: p3}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: c}}}], ports: [{port: 443}]}]}"),
+		policyDoc("lat", "ingress-c", "{podSelector: {matchLabels: {role: c}}, ingress: [{from: [{podSelector: {matchLabels: {role: p2}}}], ports: [{port: 80}]}, {from: [{podSelector: {matchLabels: {role: p3}}}], ports: [{port: 80}]}]}"),
+		policyDoc("lat", "ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: c}}}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	want := [][]string{{"lat/Pod/s", "lat/Pod/p2", "lat/Pod/c", "lat/Pod/d"}}
+	for _, budget := range []int{20_000_000, 0} {
+		backEdgeBudget = budget
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "d" }})
+		if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
+			t.Errorf("budget %d: target paths %+v, want %v", budget, b.Targets, want)
+		}
+	}
+}
+
+// TestBlastRadiusTargetPathsThroughSharedRule checks that every source
+// sharing an egress rule gets its edge on the way to a target, whether the
+// next class admits them by one ingress rule or has open ingress (s may only
+// reach a1 and a2).
+func TestBlastRadiusTargetPathsThroughSharedRule(t *testing.T) {
+	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w", "x")...)
+	docs = append(docs,
+		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+		policyDoc("lat", "ingress-x", "{podSelector: {matchLabels: {role: x}}, ingress: [{from: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+		policyDoc("lat", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}]}]}"))
+	ingressW := policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}")
+	want := [][]string{{"lat/Pod/s", "lat/Pod/a1", "lat/Pod/w", "lat/Pod/x"}, {"lat/Pod/s", "lat/Pod/a2", "lat/Pod/w", "lat/Pod/x"}}
+	for _, tc := range []struct {
+		name string
+		docs []string
+	}{{"w isolated", append(slices.Clone(docs), ingressW)}, {"w open", docs}} {
+		g := graphOf(t, evaluator.DefaultOptions(), tc.docs...)
+		for _, budget := range []int{20_000_000, 0} {
+			backEdgeBudget = budget
+			b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "x" }})
+			if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
+				t.Errorf("%s, budget %d: target paths %+v, want %v", tc.name, budget, b.Targets, want)
+			}
+		}
+	}
+}
+
+// TestBlastRadiusTargetPathsThroughOwnNode checks the node-local step of a
+// path (§2.10): p, isolated for ingress, is reached only from the
+// host-network pod of its own node, and so is the target x behind it.
+func TestBlastRadiusTargetPathsThroughOwnNode(t *testing.T) {
+	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
+	docs := []string{nsDoc("lat"),
+		podDoc("lat", "s", "role: s", "10.0.0.1", "n1", ""),
+		podDoc("lat", "h1", "role: h1", "10.0.1.1", "n1", "hostNetwork: true"),
+		podDoc("lat", "h2", "role: h2", "10.0.1.2", "n2", "hostNetwork: true"),
+		podDoc("lat", "p", "role: p", "10.0.0.2", "n1", ""),
+		podDoc("lat", "x", "role: x", "10.0.0.3", "n3", ""),
+		policyDoc("lat", "ingress-p", "{podSelector: {matchLabels: {role: p}}, policyTypes: [Ingress]}"),
+		policyDoc("lat", "ingress-x", "{podSelector: {matchLabels: {role: x}}, ingress: [{from: [{podSelector: {matchLabels: {role: p}}}]}]}"),
+	}
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	want := [][]string{{"lat/Pod/s", "lat/Pod/h1", "lat/Pod/p", "lat/Pod/x"}}
+	for _, budget := range []int{20_000_000, 0} {
+		backEdgeBudget = budget
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "x" }})
+		if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
+			t.Errorf("budget %d: target paths %+v, want %v", budget, b.Targets, want)
+		}
 	}
 }
