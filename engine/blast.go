@@ -891,20 +891,37 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 	for i := range wants {
 		wt := &wants[i]
 		wt.preds = nil
-		if wt.hop > 0 {
+		switch {
+		case wt.hop <= 0:
+		case w.back != nil:
+			wt.preds = w.targetPreds(wt.pi, wt.hop)
+		default:
 			// The classes of the previous hop that reach the pod itself.
 			for _, c := range w.layers[wt.hop-1] {
 				if g.reachesPod(c, wt.pi, w.filter) {
 					wt.preds = append(wt.preds, c)
-					addBack(c)
 				}
 			}
+		}
+		for _, c := range wt.preds {
+			addBack(c)
 		}
 	}
 	if w.back != nil && w.back.overrun {
 		return false
 	}
 	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
+	// Target pods share the nodes before them: each node's paths are
+	// enumerated once.
+	pathsTo := map[int64][][]graph.Node{}
+	allTo := func(id int64) [][]graph.Node {
+		found, ok := pathsTo[id]
+		if !ok {
+			found, _ = tree.AllTo(id)
+			pathsTo[id] = found
+		}
+		return found
+	}
 	// The ports of one step, from a pod to a pod (the class stands for its
 	// pods; node-local admission, §2.10, depends on the destination pod).
 	all := evaluator.AllPorts(evaluator.Protocols...)
@@ -930,7 +947,7 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 			seen := map[string]int{}
 			for _, c := range wt.preds {
 				for wl := range hopPods(c) {
-					found, _ := tree.AllTo(ids[wlNode{c, wl}])
+					found := allTo(ids[wlNode{c, wl}])
 					for _, steps := range found {
 						var path []string
 						var ports []evaluator.PortSet

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/netreach/netreach/evaluator"
 )
 
@@ -41,7 +43,7 @@ func (w *walk) startBack() {
 }
 
 // predGroupsOf returns the groups of sources at hop h-1 with an edge into
-// every pod of class c, h being c's first hop.
+// every pod of class c, h being the hop every pod of c is reached at.
 func (w *walk) predGroupsOf(c int32) []int32 {
 	if w.back == nil {
 		return w.predGroups[c]
@@ -52,6 +54,23 @@ func (w *walk) predGroupsOf(c int32) []int32 {
 	gs := w.findGroups(c)
 	w.back.groups[c] = gs
 	return gs
+}
+
+// targetPreds returns the classes of hop h-1 that reach pod pi, first
+// reached at hop h: the members of the groups with an edge into its class,
+// and the host-network classes of its node (§2.10).
+func (w *walk) targetPreds(pi, h int32) []int32 {
+	var out []int32
+	if c := w.g.podClass[pi]; w.wholeHop[c] == h {
+		for _, gid := range w.predGroupsOf(c) {
+			out = append(out, w.members(gid)...)
+		}
+	}
+	if r := w.pods[pi]; r != nil && r.hop == h {
+		out = append(out, w.podPredsOf(pi)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // podPredsOf returns the host-network classes of the hop before pod pi's
@@ -149,13 +168,13 @@ func (w *walk) sourcesAt(h int32) ([]ruleRef, bool) {
 	return rules, len(open) > 0
 }
 
-// findGroups finds the groups with an edge into class c at its first hop,
-// as the walk with paths would have recorded them (expand, openAdmissions,
-// isolatedRows).
+// findGroups finds the groups with an edge into class c at the hop every
+// pod of it is reached at, as the walk with paths records them (expand,
+// openAdmissions, isolatedRows) when that is c's first hop.
 func (w *walk) findGroups(c int32) []int32 {
 	g := w.g
-	h := w.hop[c]
-	if h <= 0 || w.wholeHop[c] != h {
+	h := w.wholeHop[c]
+	if h <= 0 {
 		return nil
 	}
 	rules, open := w.sourcesAt(h)
