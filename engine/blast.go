@@ -82,8 +82,9 @@ type TargetPaths struct {
 // walk, at the first hop it appears: later members of a group lie on no
 // shortest path.
 func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts BlastOptions) *Blast {
-	// The hops come from a walk that keeps no paths; the shortest-path
-	// graph to the targets, when asked for, from a second one (targets).
+	// The hops come from a walk that keeps no paths; the part of the
+	// shortest-path graph that leads to the targets, when asked for, is
+	// found afterwards (targets).
 	reach := opts
 	reach.Target = nil
 	w := g.walkFrom(sources, reach)

@@ -8,10 +8,11 @@ import (
 
 // This file finds the edges of the shortest-path graph backwards, for the
 // classes that lead to the targets only, on a walk that kept no paths. An
-// edge into class c, first reached at hop h, comes from a class of hop h-1;
-// the sources of hop h-1 are the same groups the walk with paths records
-// (edgeGroup), so targets reads them alike. A group's edge into c is there
-// when any of its members has one, which is decided from the rules alone.
+// edge into class c, every pod of which is reached at hop h, comes from a
+// class of hop h-1; those sources come in the same groups the walk with
+// paths records (edgeGroup), so targets reads them alike. Whether a group
+// has an edge into c is decided from the rules alone: every member of it
+// has one, or none does.
 
 // backEdgeBudget bounds the peer-set tests the backward search makes before
 // it leaves the targets to a second walk that keeps every edge (0: always
