@@ -132,13 +132,14 @@ type walk struct {
 	wholeHop, wholePred []int32
 	wholeSeq            []int32
 	wholePorts          []evaluator.PortSet
-	pods                map[int32]*podReach // pods reached on their own: sources, node-local
-	ownReach            []bool              // per class: whether pods holds one of its pods
-	full                []bool              // per class: reached at wholeHop on every port it admits
-	layers              [][]int32           // classes first reached at each hop
-	seq                 int32               // position of the source being expanded in its layer
-	pos, predSeq        []int32             // per class: position in its layer; pred's position
-	openDone            bool                // the open-ingress classes were reached from open egress
+	pods                []podReach // per pod: reached on its own (sources, node-local); podAt
+	podsOn              []int32    // the pods with an entry in pods
+	ownReach            []bool     // per class: whether pods holds one of its pods
+	full                []bool     // per class: reached at wholeHop on every port it admits
+	layers              [][]int32  // classes first reached at each hop
+	seq                 int32      // position of the source being expanded in its layer
+	pos, predSeq        []int32    // per class: position in its layer; pred's position
+	openDone            bool       // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
 	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
 	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
@@ -161,8 +162,25 @@ type walk struct {
 
 // podReach is how a pod was reached on its own.
 type podReach struct {
+	on             bool // the pod was reached on its own
 	hop, pred, seq int32
 	ports          evaluator.PortSet
+}
+
+// podAt returns how pod pi was reached on its own, or nil.
+func (w *walk) podAt(pi int32) *podReach {
+	if r := &w.pods[pi]; r.on {
+		return r
+	}
+	return nil
+}
+
+// reachPod records that pod pi was reached on its own.
+func (w *walk) reachPod(pi int32, r podReach) {
+	r.on = true
+	w.pods[pi] = r
+	w.podsOn = append(w.podsOn, pi)
+	w.ownReach[w.g.podClass[pi]] = true
 }
 
 // walkScratch holds the per-class tables of a walk, kept in Graph.walkPool
@@ -174,6 +192,8 @@ type walkScratch struct {
 	pos                           []int32
 	ownReach, full                []bool
 	wholePorts                    []evaluator.PortSet
+	pods                          []podReach // per pod
+	podsOn                        []int32
 	lanes                         []*lane
 	// open walks egress rules' peers towards classes with open ingress.
 	open chains
@@ -188,7 +208,7 @@ func (g *Graph) scratch() *walkScratch {
 	}
 	s := &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
 		wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
-		ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n)}
+		ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n), pods: make([]podReach, len(g.pods))}
 	for i := range s.hop {
 		s.hop[i], s.wholeHop[i] = -1, -1
 	}
@@ -209,6 +229,10 @@ func (w *walk) release() {
 			s.ownReach[c], s.full[c], s.wholePorts[c] = false, false, evaluator.PortSet{}
 		}
 	}
+	for _, pi := range w.podsOn {
+		s.pods[pi] = podReach{}
+	}
+	s.podsOn = w.podsOn[:0]
 	s.open.reset()
 	w.g.walkPool.Put(s)
 }
@@ -217,7 +241,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	s := g.scratch()
 	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
 		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
-		pods: map[int32]*podReach{}, listOpenDone: map[tableKey]bool{},
+		pods: s.pods, podsOn: s.podsOn, listOpenDone: map[tableKey]bool{},
 		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
@@ -261,8 +285,7 @@ func (w *walk) start(sources []*model.Pod) {
 		if !ok || w.g.podClass[pi] < 0 {
 			continue
 		}
-		w.pods[pi] = &podReach{hop: 0, pred: -1}
-		w.ownReach[w.g.podClass[pi]] = true
+		w.reachPod(pi, podReach{hop: 0, pred: -1})
 		if c := w.g.podClass[pi]; w.hop[c] < 0 {
 			w.hop[c], w.pred[c], w.firstPod[c] = 0, -1, pi
 			w.layers[0] = append(w.layers[0], c)
@@ -537,11 +560,10 @@ func (w *walk) visitPod(cs, pi, hop int32, ports evaluator.PortSet) {
 	if h := w.wholeHop[cd]; h >= 0 && h < hop {
 		return
 	}
-	r := w.pods[pi]
+	r := w.podAt(pi)
 	switch {
 	case r == nil:
-		w.pods[pi] = &podReach{hop: hop, pred: cs, seq: w.seq, ports: ports}
-		w.ownReach[cd] = true
+		w.reachPod(pi, podReach{hop: hop, pred: cs, seq: w.seq, ports: ports})
 	case r.hop < hop:
 		return
 	case r.hop == hop:
@@ -569,7 +591,7 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 	if !w.ownReach[c] {
 		return hop, ports, pred
 	}
-	if r := w.pods[pi]; r != nil {
+	if r := w.podAt(pi); r != nil {
 		switch {
 		case hop < 0 || r.hop < hop:
 			return r.hop, r.ports, r.pred
@@ -843,7 +865,7 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 		defer func() { hopCache[c] = out }()
 		whole := w.wholeHop[c] == w.hop[c]
 		for _, pi := range g.classes[c].pods {
-			if r := w.pods[pi]; whole || r != nil && r.hop == w.hop[c] {
+			if r := w.podAt(pi); whole || r != nil && r.hop == w.hop[c] {
 				id := workloadID(g.pods[pi])
 				out[id] = append(out[id], pi)
 			}
@@ -882,7 +904,7 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 			}
 			for _, pi := range pods {
 				for _, p := range w.podPredsOf(pi) {
-					if r := w.pods[pi]; r != nil && r.hop == w.hop[c] {
+					if r := w.podAt(pi); r != nil && r.hop == w.hop[c] {
 						from(p, to)
 					}
 				}

@@ -67,7 +67,7 @@ func (w *walk) targetPreds(pi, h int32) []int32 {
 			out = append(out, w.members(gid)...)
 		}
 	}
-	if r := w.pods[pi]; r != nil && r.hop == h {
+	if r := w.podAt(pi); r != nil && r.hop == h {
 		out = append(out, w.podPredsOf(pi)...)
 	}
 	slices.Sort(out)
@@ -81,7 +81,7 @@ func (w *walk) podPredsOf(pi int32) []int32 {
 		return w.podPreds[pi]
 	}
 	g := w.g
-	r := w.pods[pi]
+	r := w.podAt(pi)
 	if r == nil || r.hop <= 0 || !g.enforced || w.filter(evaluator.AllPorts(evaluator.Protocols...)).Empty() {
 		return nil
 	}
