@@ -241,32 +241,14 @@ func BenchmarkBlastRadius(b *testing.B) {
 		target := snap.Pods[len(snap.Pods)/3].Namespace
 		for _, variant := range []string{"", "/targets", "/cold"} {
 			b.Run(s.Name+variant, func(b *testing.B) {
-				g, err := engine.Compile(snap, evaluator.DefaultOptions())
-				if err != nil {
-					b.Fatal(err)
-				}
 				opts := engine.BlastOptions{}
 				if variant == "/targets" {
 					opts.Target = func(p *model.Pod) bool { return p.Namespace == target }
 				}
 				var br *engine.Blast
-				if variant != "/cold" {
-					// Once-per-graph work (workload numbering, the inverse index,
-					// the cut address space) belongs to the cold variant.
-					g.BlastRadius([]*model.Pod{src}, catalog, opts)
-				}
-				runtime.GC() // the compile's garbage is the compile's cost
-				for b.Loop() {
-					if variant == "/cold" {
-						b.StopTimer()
-						if g, err = engine.Compile(snap, evaluator.DefaultOptions()); err != nil {
-							b.Fatal(err)
-						}
-						runtime.GC()
-						b.StartTimer()
-					}
+				queryLoop(b, snap, variant == "/cold", func(g *engine.Graph) {
 					br = g.BlastRadius([]*model.Pod{src}, catalog, opts)
-				}
+				})
 				b.ReportMetric(float64(br.ReachedPods), "reached")
 				b.ReportMetric(float64(len(br.Networks)), "networks")
 			})
@@ -287,26 +269,38 @@ func BenchmarkExposure(b *testing.B) {
 		catalog := snap.Catalog()
 		for _, variant := range []string{"", "/cold"} {
 			b.Run(s.Name+variant, func(b *testing.B) {
-				g, err := engine.Compile(snap, evaluator.DefaultOptions())
-				if err != nil {
-					b.Fatal(err)
-				}
-				if variant != "/cold" {
-					g.Exposures(catalog)
-				}
-				runtime.GC() // the compile's garbage is the compile's cost
-				for b.Loop() {
-					if variant == "/cold" {
-						b.StopTimer()
-						if g, err = engine.Compile(snap, evaluator.DefaultOptions()); err != nil {
-							b.Fatal(err)
-						}
-						runtime.GC()
-						b.StartTimer()
-					}
-					g.Exposures(catalog)
-				}
+				queryLoop(b, snap, variant == "/cold", func(g *engine.Graph) { g.Exposures(catalog) })
 			})
 		}
+	}
+}
+
+// queryLoop times query on a graph compiled from snap: warm, on a graph that
+// has answered once (once-per-graph work, such as numbering the workloads and
+// cutting the address space, belongs to the cold variant), or cold, on a
+// freshly compiled graph each time. The timed calls start after a
+// collection: the compile's garbage is the compile's cost.
+func queryLoop(b *testing.B, snap *model.Snapshot, cold bool, query func(*engine.Graph)) {
+	compile := func() *engine.Graph {
+		g, err := engine.Compile(snap, evaluator.DefaultOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		return g
+	}
+	var g *engine.Graph
+	if !cold {
+		g = compile()
+		query(g)
+		runtime.GC()
+	}
+	for b.Loop() {
+		if cold {
+			b.StopTimer()
+			g = compile()
+			b.StartTimer()
+		}
+		query(g)
 	}
 }
