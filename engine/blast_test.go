@@ -498,11 +498,9 @@ func TestBlastRadiusPortsOfEveryRule(t *testing.T) {
 // it (in the walk's order, here the pod order), when several share the same
 // egress rule and ingress peer set.
 func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
-	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w")...)
 	// a1 and a2 are two classes sharing one egress rule to w, and w admits
 	// them by one set.
-	docs = append(docs,
-		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+	docs := append(sharedRuleDocs("s", "w"),
 		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}"))
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
@@ -582,9 +580,7 @@ func TestBlastRadiusNamedPortsPerDestination(t *testing.T) {
 // walk without paths skips an edge that adds no port (w is reached from a2
 // on every port it admits before a1's edge is met).
 func TestBlastRadiusTargetsLeaveHopsAlone(t *testing.T) {
-	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w")...)
-	docs = append(docs,
-		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+	docs := append(sharedRuleDocs("s", "w"),
 		policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}], ports: [{port: 80}]}, {from: [{podSelector: {matchLabels: {role: a}}}], ports: [{port: 80}]}]}"))
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	src := []*model.Pod{g.snap.Pod("lat/s")}
@@ -594,9 +590,28 @@ func TestBlastRadiusTargetsLeaveHopsAlone(t *testing.T) {
 	if diff := cmp.Diff(plain, hopLines(b, path)); diff != "" {
 		t.Errorf("hops with a target (-without +with):\n%s", diff)
 	}
-	want := [][]string{{"lat/Pod/s", "lat/Pod/a1", "lat/Pod/w"}, {"lat/Pod/s", "lat/Pod/a2", "lat/Pod/w"}}
-	if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
-		t.Errorf("target paths: got %+v, want %v", b.Targets, want)
+	checkTargetPaths(t, g, "w", [][]string{{"lat/Pod/s", "lat/Pod/a1", "lat/Pod/w"}, {"lat/Pod/s", "lat/Pod/a2", "lat/Pod/w"}})
+}
+
+// sharedRuleDocs are namespace lat with pods a1 (role a), a2 (role b) and
+// then the named pods (each its own role), where a1 and a2 are two classes
+// sharing one egress rule to role w.
+func sharedRuleDocs(names ...string) []string {
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, append([]string{"a1", "a2"}, names...)...)...)
+	return append(docs, policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"))
+}
+
+// checkTargetPaths checks every shortest path from lat/s to the pod
+// lat/target, with the edges found backwards and by a second walk.
+func checkTargetPaths(t *testing.T, g *Graph, target string, want [][]string) {
+	t.Helper()
+	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
+	for _, budget := range []int{backEdgeBudget, 0} {
+		backEdgeBudget = budget
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == target }})
+		if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
+			t.Errorf("budget %d: target paths %+v, want %v", budget, b.Targets, want)
+		}
 	}
 }
 
@@ -606,7 +621,6 @@ func TestBlastRadiusTargetsLeaveHopsAlone(t *testing.T) {
 // ingress rule does, and only p2 has an edge into c, whether the edges are
 // found backwards or by a second walk.
 func TestBlastRadiusTargetPathsNeedBothRules(t *testing.T) {
-	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
 	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "p1", "p2", "p3", "c", "d")...)
 	docs = append(docs,
 		policyDoc("lat", "egress-p2", "{podSelector: {matchLabels: {role: p2}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: c}}}], ports: [{port: 80}]}]}"),
@@ -614,14 +628,7 @@ func TestBlastRadiusTargetPathsNeedBothRules(t *testing.T) {
 		policyDoc("lat", "ingress-c", "{podSelector: {matchLabels: {role: c}}, ingress: [{from: [{podSelector: {matchLabels: {role: p2}}}], ports: [{port: 80}]}, {from: [{podSelector: {matchLabels: {role: p3}}}], ports: [{port: 80}]}]}"),
 		policyDoc("lat", "ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: c}}}]}]}"))
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
-	want := [][]string{{"lat/Pod/s", "lat/Pod/p2", "lat/Pod/c", "lat/Pod/d"}}
-	for _, budget := range []int{20_000_000, 0} {
-		backEdgeBudget = budget
-		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "d" }})
-		if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
-			t.Errorf("budget %d: target paths %+v, want %v", budget, b.Targets, want)
-		}
-	}
+	checkTargetPaths(t, g, "d", [][]string{{"lat/Pod/s", "lat/Pod/p2", "lat/Pod/c", "lat/Pod/d"}})
 }
 
 // TestBlastRadiusTargetPathsThroughSharedRule checks that every source
@@ -629,10 +636,7 @@ func TestBlastRadiusTargetPathsNeedBothRules(t *testing.T) {
 // next class admits them by one ingress rule or has open ingress (s may only
 // reach a1 and a2).
 func TestBlastRadiusTargetPathsThroughSharedRule(t *testing.T) {
-	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
-	docs := append([]string{nsDoc("lat")}, rolePods("lat", map[string]string{"a1": "a", "a2": "b"}, "a1", "a2", "s", "w", "x")...)
-	docs = append(docs,
-		policyDoc("lat", "egress-a", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: w}}}]}]}"),
+	docs := append(sharedRuleDocs("s", "w", "x"),
 		policyDoc("lat", "ingress-x", "{podSelector: {matchLabels: {role: x}}, ingress: [{from: [{podSelector: {matchLabels: {role: w}}}]}]}"),
 		policyDoc("lat", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}]}]}"))
 	ingressW := policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b]}]}}], ports: [{port: 80}]}]}")
@@ -641,14 +645,9 @@ func TestBlastRadiusTargetPathsThroughSharedRule(t *testing.T) {
 		name string
 		docs []string
 	}{{"w isolated", append(slices.Clone(docs), ingressW)}, {"w open", docs}} {
-		g := graphOf(t, evaluator.DefaultOptions(), tc.docs...)
-		for _, budget := range []int{20_000_000, 0} {
-			backEdgeBudget = budget
-			b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "x" }})
-			if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
-				t.Errorf("%s, budget %d: target paths %+v, want %v", tc.name, budget, b.Targets, want)
-			}
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			checkTargetPaths(t, graphOf(t, evaluator.DefaultOptions(), tc.docs...), "x", want)
+		})
 	}
 }
 
@@ -656,7 +655,6 @@ func TestBlastRadiusTargetPathsThroughSharedRule(t *testing.T) {
 // path (§2.10): p, isolated for ingress, is reached only from the
 // host-network pod of its own node, and so is the target x behind it.
 func TestBlastRadiusTargetPathsThroughOwnNode(t *testing.T) {
-	defer func(n int) { backEdgeBudget = n }(backEdgeBudget)
 	docs := []string{nsDoc("lat"),
 		podDoc("lat", "s", "role: s", "10.0.0.1", "n1", ""),
 		podDoc("lat", "h1", "role: h1", "10.0.1.1", "n1", "hostNetwork: true"),
@@ -667,12 +665,5 @@ func TestBlastRadiusTargetPathsThroughOwnNode(t *testing.T) {
 		policyDoc("lat", "ingress-x", "{podSelector: {matchLabels: {role: x}}, ingress: [{from: [{podSelector: {matchLabels: {role: p}}}]}]}"),
 	}
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
-	want := [][]string{{"lat/Pod/s", "lat/Pod/h1", "lat/Pod/p", "lat/Pod/x"}}
-	for _, budget := range []int{20_000_000, 0} {
-		backEdgeBudget = budget
-		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "x" }})
-		if len(b.Targets) != 1 || !cmp.Equal(want, b.Targets[0].Paths) {
-			t.Errorf("budget %d: target paths %+v, want %v", budget, b.Targets, want)
-		}
-	}
+	checkTargetPaths(t, g, "x", [][]string{{"lat/Pod/s", "lat/Pod/h1", "lat/Pod/p", "lat/Pod/x"}})
 }
