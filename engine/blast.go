@@ -142,6 +142,7 @@ type walk struct {
 	openDone            bool       // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
 	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
+	openLeft            []int32           // the open-ingress classes not yet done (made on first use)
 	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
 	paths               bool
 	predGroups          [][]int32         // class → groups reaching all its pods at its first hop
@@ -353,16 +354,24 @@ func (w *walk) expand(hop int32) {
 					size := g.peerSetSize(r.peers) // builds the term index, openIn with it
 					if int(size) > 4*len(g.openIn) {
 						// Most of the cluster: test the few open classes instead.
+						// Classes done stay done for the rest of the walk, so
+						// they leave the list for later rules.
 						t := g.termIdx()
 						full := w.filter(all)
-						for _, cd := range g.openIn {
-							if w.done(cd, hop) || w.settled(cd, hop, full) {
+						if w.openLeft == nil {
+							w.openLeft = slices.Clone(g.openIn)
+						}
+						left := w.openLeft[:0]
+						for _, cd := range w.openLeft {
+							if w.done(cd, hop) {
 								continue
 							}
-							if g.holds(t, &g.peerSets[r.peers], cd) {
+							left = append(left, cd)
+							if !w.settled(cd, hop, full) && g.holds(t, &g.peerSets[r.peers], cd) {
 								visit(cd)
 							}
 						}
+						w.openLeft = left
 					} else {
 						// §2.3: only classes with open ingress (or on the host
 						// network, §2.11) are reached by the egress rule alone.
