@@ -141,9 +141,10 @@ type walk struct {
 	pos, predSeq        []int32    // per class: position in its layer; pred's position
 	openDone            bool       // the open-ingress classes were reached from open egress
 	listOpenDone        map[tableKey]bool
-	ruleDone            map[ruleRef]bool  // egress rules expanded towards open ingress
-	openLeft            []int32           // the open-ingress classes not yet done (made on first use)
-	exhausted           map[ruleRef]int32 // egress rules whose isolated destinations were all reached by a hop
+	ruleDone            []bool  // per egress rule number (termIndex.egIDs): expanded towards open ingress
+	openLeft            []int32 // the open-ingress classes not yet done (made on first use)
+	exhausted           []int32 // per egress rule number: the hop by which its isolated destinations were all reached (0: none)
+	rulesMet            []int32 // the egress rule numbers with an entry in ruleDone or exhausted
 	paths               bool
 	predGroups          [][]int32         // class → groups reaching all its pods at its first hop
 	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop
@@ -195,6 +196,10 @@ type walkScratch struct {
 	wholePorts                    []evaluator.PortSet
 	pods                          []podReach // per pod
 	podsOn                        []int32
+	ruleDone                      []bool  // per egress rule number
+	exhausted                     []int32 // per egress rule number
+	ruleSlot                      []mark  // per egress rule number: its index in a hop's rules
+	round                         int32   // the current round of ruleSlot
 	lanes                         []*lane
 	// open walks egress rules' peers towards classes with open ingress.
 	open chains
@@ -233,6 +238,9 @@ func (w *walk) release() {
 	for _, pi := range w.podsOn {
 		s.pods[pi] = podReach{}
 	}
+	for _, id := range w.rulesMet {
+		s.ruleDone[id], s.exhausted[id] = false, 0
+	}
 	s.podsOn = w.podsOn[:0]
 	s.open.reset()
 	w.g.walkPool.Put(s)
@@ -243,7 +251,12 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
 		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
 		pods: s.pods, podsOn: s.podsOn, listOpenDone: map[tableKey]bool{},
-		ruleDone: map[ruleRef]bool{}, exhausted: map[ruleRef]int32{}, paths: opts.Target != nil}
+		paths: opts.Target != nil}
+	if s.ruleDone == nil {
+		n := g.termIdx().nEg
+		s.ruleDone, s.exhausted, s.ruleSlot = make([]bool, n), make([]int32, n), make([]mark, n)
+	}
+	w.ruleDone, w.exhausted = s.ruleDone, s.exhausted
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}
@@ -338,11 +351,13 @@ func (w *walk) expand(hop int32) {
 				// Destinations with open ingress: the egress rules alone decide,
 				// whoever the source is, so each rule is expanded once per walk.
 				w.listOpenDone[key] = true
-				for _, r := range src.egRules {
-					if w.ruleDone[r] {
+				for k, r := range src.egRules {
+					id := g.termIdx().egIDs[cs][k]
+					if w.ruleDone[id] {
 						continue
 					}
-					w.ruleDone[r] = true
+					w.ruleDone[id] = true
+					w.rulesMet = append(w.rulesMet, id)
 					w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
 					spec := &g.portSpecs[r.ports]
 					visit := func(cd int32) {

@@ -536,6 +536,34 @@ func TestBlastRadiusRuleMetAgain(t *testing.T) {
 	}
 }
 
+// TestBlastRadiusWalksLeaveNothingBehind checks that a walk's record of
+// the egress rules it has spent does not carry over to the next walk on the
+// same graph: a walk from a spends the rule towards b at hop 2, and a walk
+// from s meets that rule at hop 3 and still needs it.
+func TestBlastRadiusWalksLeaveNothingBehind(t *testing.T) {
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "x", "a", "c", "b")...)
+	docs = append(docs,
+		policyDoc("lat", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: x}}}]}]}"),
+		policyDoc("lat", "egress-ac", "{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, c]}]}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: b}}}]}]}"),
+		policyDoc("lat", "egress-a", "{podSelector: {matchLabels: {role: a}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: c}}}]}]}"),
+		policyDoc("lat", "ingress-b", "{podSelector: {matchLabels: {role: b}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, c]}]}}]}]}"),
+		policyDoc("lat", "ingress-c", "{podSelector: {matchLabels: {role: c}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, x]}]}}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	walks := []struct {
+		from string
+		want []string
+	}{
+		{"lat/a", []string{"1:lat/Pod/b", "1:lat/Pod/c", "2:lat/Pod/s", "2:lat/Pod/x"}},
+		{"lat/s", []string{"1:lat/Pod/x", "2:lat/Pod/a", "2:lat/Pod/c", "3:lat/Pod/b"}},
+	}
+	for _, w := range walks {
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod(w.from)}, nil, BlastOptions{})
+		if diff := cmp.Diff(w.want, hopLines(b, nil)); diff != "" {
+			t.Errorf("from %s: hops (-want +got):\n%s", w.from, diff)
+		}
+	}
+}
+
 // TestBlastRadiusHostNetworkPortsBeyondItsPolicy checks that a host-network
 // destination gets the ports of every rule that reaches it, although a policy
 // selecting it would allow fewer: policies do not protect such pods (§2.11).

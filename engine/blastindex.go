@@ -59,6 +59,12 @@ type termIndex struct {
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
+	// egIDs numbers, per class, its egress rules (in egRules order) among
+	// the nEg distinct egress rules of the graph, so that a walk keeps its
+	// per-rule state in tables rather than maps. Classes sharing a rule list
+	// share its numbers.
+	egIDs [][]int32
+	nEg   int32
 }
 
 // termIdx builds the term index on first use.
@@ -222,6 +228,7 @@ func (g *Graph) termIdx() *termIndex {
 			}
 			t.inMaxID[c] = id
 		}
+		t.numberEgress(g)
 		t.isolatedDst = make([]bool, len(g.classes))
 		for c := range g.classes {
 			t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
@@ -242,6 +249,34 @@ func (g *Graph) termIdx() *termIndex {
 		g.terms = t
 	})
 	return g.terms
+}
+
+// numberEgress fills egIDs and nEg.
+func (t *termIndex) numberEgress(g *Graph) {
+	ids := map[ruleRef]int32{}
+	lists := map[*ruleRef][]int32{}
+	t.egIDs = make([][]int32, len(g.classes))
+	for c := range g.classes {
+		rules := g.classes[c].egRules
+		if len(rules) == 0 {
+			continue
+		}
+		l, ok := lists[&rules[0]]
+		if !ok || len(l) != len(rules) {
+			l = make([]int32, len(rules))
+			for i, r := range rules {
+				id, ok := ids[r]
+				if !ok {
+					id = int32(len(ids))
+					ids[r] = id
+				}
+				l[i] = id
+			}
+			lists[&rules[0]] = l
+		}
+		t.egIDs[c] = l
+	}
+	t.nEg = int32(len(ids))
 }
 
 // inMax returns the union of the ports class c's ingress rules allow.

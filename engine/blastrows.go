@@ -31,9 +31,9 @@ type lane struct {
 	w           *walk
 	part, parts int32
 	layer       []int32 // classes of this lane first reached at the hop
-	// left holds the forward rules of the hop that named a class of this
-	// lane not yet reached at all.
-	left map[ruleRef]bool
+	// left marks, per index in the hop's rules, the forward rules that
+	// named a class of this lane not yet reached at all.
+	left []bool
 	// stamp marks the peer sets met while one egress rule is expanded
 	// (stamp[ps] == stampNow), with the first source each holds.
 	stamp, stampSrc []int32
@@ -71,7 +71,11 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 		}
 	}
 	rules := make([]ruleRef, 0, len(frontier))
-	index := make(map[ruleRef]int32, len(frontier))
+	ids := make([]int32, 0, len(frontier))
+	t := g.termIdx()
+	slot := w.scratch.ruleSlot
+	w.scratch.round++
+	round := w.scratch.round
 	type pair struct{ rule, src int32 }
 	pairs := make([]pair, 0, npairs)
 	for _, cs := range frontier {
@@ -79,17 +83,17 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 		if cl.hostNetwork || !cl.isolatedEg {
 			continue
 		}
-		for _, r := range cl.egRules {
-			if h, ok := w.exhausted[r]; ok && h < hop {
+		for k, id := range t.egIDs[cs] {
+			if h := w.exhausted[id]; h > 0 && h < hop {
 				continue // every destination of the rule was reached before
 			}
-			i, ok := index[r]
-			if !ok {
-				i = int32(len(rules))
-				index[r] = i
-				rules = append(rules, r)
+			m := &slot[id]
+			if m.now != round {
+				m.now, m.val = round, int32(len(rules))
+				rules = append(rules, cl.egRules[k])
+				ids = append(ids, id)
 			}
-			pairs = append(pairs, pair{i, cs})
+			pairs = append(pairs, pair{m.val, cs})
 		}
 	}
 	if len(rules) == 0 {
@@ -130,12 +134,14 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 		}
 	}
 	run := func(l *lane) {
-		l.layer, l.left = l.layer[:0], map[ruleRef]bool{}
+		l.layer = l.layer[:0]
+		l.left = slices.Grow(l.left[:0], len(rules))[:len(rules)]
+		clear(l.left)
 		for i, r := range rules {
 			if int(g.peerSetSize(r.peers)) > reverseMinPeers {
 				l.ruleFromAdmitters(r, sources(i), hop)
 			} else {
-				l.ruleToPeers(r, sources(i), hop)
+				l.left[i] = l.ruleToPeers(r, sources(i), hop)
 			}
 		}
 	}
@@ -155,17 +161,20 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 	for _, l := range w.lanes {
 		w.layers[hop] = append(w.layers[hop], l.layer...)
 	}
-	for _, r := range rules {
+	for i, r := range rules {
 		if int(g.peerSetSize(r.peers)) > reverseMinPeers {
 			continue
 		}
 		left := false
 		for _, l := range w.lanes {
-			left = left || l.left[r]
+			left = left || l.left[i]
 		}
 		if !left {
 			// Sources of later hops find nothing new through this rule.
-			w.exhausted[r] = hop
+			if w.exhausted[ids[i]] == 0 && !w.ruleDone[ids[i]] {
+				w.rulesMet = append(w.rulesMet, ids[i])
+			}
+			w.exhausted[ids[i]] = hop
 		}
 	}
 }
@@ -240,8 +249,9 @@ func (w *walk) settled(cd, hop int32, in evaluator.PortSet) bool {
 // ruleToPeers expands egress rule r from the frontier sources srcs that have
 // it towards the lane's isolated destinations among its peers: a destination
 // is reached when one of its ingress rules names a peer set holding one of
-// srcs.
-func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
+// srcs. It reports whether the rule named a class of the lane not reached
+// at all yet.
+func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 	w := l.w
 	g := w.g
 	t := g.termIdx()
@@ -282,9 +292,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) {
 			l.admit(r, q.peers, in, src, cd, hop, groups)
 		}
 	})
-	if left {
-		l.left[r] = true
-	}
+	return left
 }
 
 // eachLivePeer calls f for the lane's classes of peer set ps that an
@@ -543,3 +551,6 @@ func (h *holders) first(p *peerSet, ps int32) int32 {
 	}
 	return best
 }
+
+// mark is a table entry that counts only in round now, holding val.
+type mark struct{ now, val int32 }
