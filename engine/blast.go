@@ -458,7 +458,7 @@ func (w *walk) openAdmissions(sources []int32, hop int32) {
 			if w.done(cd, hop) {
 				continue
 			}
-			if ports := w.filter(r.ports); !ports.Empty() {
+			if ports := w.filter(g.admitPorts[r.ports]); !ports.Empty() {
 				w.visitClass(cs, cd, hop, ports)
 			}
 		}

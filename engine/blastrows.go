@@ -446,7 +446,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 			if w.done(cd, hop) {
 				continue
 			}
-			in := w.filter(a.ports)
+			in := w.filter(g.admitPorts[a.ports])
 			if in.Empty() {
 				continue
 			}

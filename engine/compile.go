@@ -65,8 +65,10 @@ type Graph struct {
 	memberHash  []uint64  // class → hash of the set memberOf lists
 	allSets     []int32   // peer sets containing every class
 	// admitRules lists, per peer set, the isolated classes with an ingress rule
-	// naming it and that rule's ports.
+	// naming it and that rule's ports, numbered in admitPorts (a few
+	// thousand distinct sets for millions of admissions).
 	admitRules [][]admitRule
+	admitPorts []evaluator.PortSet
 
 	// Workloads, numbered on first use: the workload of each pod (a bare pod
 	// is its own) and each workload's id.

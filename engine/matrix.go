@@ -269,6 +269,33 @@ func (g *Graph) buildAdmit() {
 	g.admitOnce.Do(func() {
 		g.admittedVia = make([][]int32, len(g.peerSets))
 		g.admitRules = make([][]admitRule, len(g.peerSets))
+		// The ports of a rule depend on its port spec and, when the spec
+		// names ports, on the class's named ports (§2.9): numbered per spec,
+		// or per (spec, named-port set).
+		np := g.namedPortSets()
+		numeric := make([]int32, len(g.portSpecs))
+		for i := range numeric {
+			numeric[i] = -1
+		}
+		named := map[uint64]int32{}
+		portsID := func(spec, cd int32) int32 {
+			s := &g.portSpecs[spec]
+			if len(s.named) == 0 {
+				if numeric[spec] < 0 {
+					numeric[spec] = int32(len(g.admitPorts))
+					g.admitPorts = append(g.admitPorts, s.numeric)
+				}
+				return numeric[spec]
+			}
+			key := uint64(spec)<<32 | uint64(np[cd])
+			id, ok := named[key]
+			if !ok {
+				id = int32(len(g.admitPorts))
+				named[key] = id
+				g.admitPorts = append(g.admitPorts, s.portsFor(g.classes[cd].namedPorts))
+			}
+			return id
+		}
 		for cd := range g.classes {
 			cl := &g.classes[cd]
 			if cl.hostNetwork || !cl.isolatedIn {
@@ -279,7 +306,7 @@ func (g *Graph) buildAdmit() {
 				if l := g.admittedVia[r.peers]; len(l) == 0 || l[len(l)-1] != int32(cd) {
 					g.admittedVia[r.peers] = append(l, int32(cd))
 				}
-				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), ports: g.portSpecs[r.ports].portsFor(cl.namedPorts)})
+				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), ports: portsID(r.ports, int32(cd))})
 			}
 		}
 		for ps := range g.peerSets {
@@ -324,7 +351,7 @@ func (g *Graph) buildInverse() {
 // admitRule is an ingress rule of an isolated class: its ports.
 type admitRule struct {
 	class int32
-	ports evaluator.PortSet // the rule's ports towards the class (named ports resolved)
+	ports int32 // index in Graph.admitPorts: the rule's ports towards the class (named ports resolved)
 }
 
 // admitters returns the isolated classes that have an ingress rule whose peers
