@@ -767,32 +767,50 @@ func (w *walk) networks(b *Blast, catalog []*model.Network) {
 		ports evaluator.PortSet
 	}
 	out := make([]answer, len(catalog))
+	// A network is settled once it is reached (layers come in hop order) on
+	// every port a hop may use: no later class changes its answer, so its
+	// ports are no longer worked out, and the walk stops when all are.
+	full := w.filter(evaluator.AllPorts(evaluator.Protocols...))
+	settled := make([]bool, len(catalog))
+	left := len(catalog)
 	perList := map[*run][]evaluator.PortSet{}
+layers:
 	for hop, layer := range w.layers {
 		if w.opts.MaxHops != 0 && hop+1 > w.opts.MaxHops {
 			break
 		}
 		for _, c := range layer {
+			if left == 0 {
+				break layers
+			}
 			runs := x.egressRuns(c)
 			if len(runs) == 0 {
 				continue
 			}
+			// A cached answer holds the networks unsettled when it was made,
+			// which include those unsettled now.
 			ports, ok := perList[&runs[0]]
 			if !ok {
 				ports = make([]evaluator.PortSet, len(catalog))
 				for i := range catalog {
-					ports[i] = w.filter(x.portsIn(runs, sets[i]))
+					if !settled[i] {
+						ports[i] = w.filter(x.portsIn(runs, sets[i]))
+					}
 				}
 				perList[&runs[0]] = ports
 			}
 			for i, p := range ports {
-				if p.Empty() {
+				if settled[i] || p.Empty() {
 					continue
 				}
 				if out[i].best == 0 {
 					out[i].best = int32(hop) + 1
 				}
 				out[i].ports = out[i].ports.Union(p)
+				if out[i].ports.Covers(full) {
+					settled[i] = true
+					left--
+				}
 			}
 		}
 	}
