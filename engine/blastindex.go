@@ -6,6 +6,7 @@ import (
 	"github.com/netreach/netreach/evaluator"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // termIndex answers "which admitting ingress peer sets contain any of these
@@ -67,188 +68,240 @@ type termIndex struct {
 	nEg   int32
 }
 
-// termIdx builds the term index on first use.
+// termIdx builds the term index on first use. Its parts are built side by
+// side where they do not depend on each other: the admissions and the
+// inverted selected parts, the blocks' spans and the sets' sizes, the lazy
+// terms' members and the sets' runs, the per-class tables; then the
+// segment tree, which needs both the blocks' spans and their sets.
 func (g *Graph) termIdx() *termIndex {
 	g.termOnce.Do(func() {
-		g.buildAdmit()
-		t := &termIndex{
-			selMember: make([][]int32, len(g.classes)),
-			lazySets:  make([][]int32, len(g.lazyTerms)),
-			blockSets: make([][]int32, len(g.blocks)),
-			blockSpan: make([][][2]int32, len(g.blocks)),
-		}
-		for ps := range g.peerSets {
-			set := &g.peerSets[ps]
-			if len(g.admittedVia[ps]) == 0 || set.all {
-				continue
-			}
-			add := func(c int32) { t.selMember[c] = append(t.selMember[c], int32(ps)) }
-			if set.bits != nil {
-				eachBit(set.bits, add)
-			} else {
-				for _, c := range set.classes {
-					add(c)
+		t := &termIndex{}
+		var wg sync.WaitGroup
+		for _, part := range [][]func(*Graph){
+			{func(g *Graph) { g.buildAdmit() }, t.invertSets},
+			{t.spanBlocks, t.sizeSets},
+			{t.memberSets, t.runSets},
+			{t.maxIngress, t.numberEgress, t.classTables},
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, f := range part {
+					f(g)
 				}
-			}
-			for _, id := range set.lazyIDs {
-				if l := t.lazySets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
-					t.lazySets[id] = append(l, int32(ps))
-				}
-			}
-			for _, id := range set.blockIDs {
-				if l := t.blockSets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
-					t.blockSets[id] = append(l, int32(ps))
-				}
-			}
+			}()
 		}
-		for id, sets := range t.lazySets {
-			if len(sets) > 0 {
-				t.lazyUsed = append(t.lazyUsed, int32(id))
-			}
-		}
-		for id, b := range g.blocks {
-			for _, r := range blockSet(b).Ranges() {
-				lo := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.From()) >= 0 })
-				hi := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.To()) > 0 })
-				if lo < hi {
-					t.blockSpan[id] = append(t.blockSpan[id], [2]int32{int32(lo), int32(hi)})
-				}
-			}
-		}
-		t.stabLeaves = 1
-		for t.stabLeaves < len(g.addrs) {
-			t.stabLeaves *= 2
-		}
-		t.stab = make([][]int32, 2*t.stabLeaves)
-		t.blockNodes = make([][]int32, len(g.blocks))
-		for id, sets := range t.blockSets {
-			if len(sets) == 0 {
-				continue
-			}
-			t.blockUsed = append(t.blockUsed, int32(id))
-			for _, span := range t.blockSpan[id] {
-				// The canonical cover of [lo, hi) by tree nodes.
-				for lo, hi := int(span[0])+t.stabLeaves, int(span[1])+t.stabLeaves; lo < hi; lo, hi = lo/2, hi/2 {
-					if lo&1 == 1 {
-						t.stab[lo] = append(t.stab[lo], int32(id))
-						t.blockNodes[id] = append(t.blockNodes[id], int32(lo))
-						lo++
-					}
-					if hi&1 == 1 {
-						hi--
-						t.stab[hi] = append(t.stab[hi], int32(id))
-						t.blockNodes[id] = append(t.blockNodes[id], int32(hi))
-					}
-				}
-			}
-		}
-		t.lazySet = make([]peerSet, len(g.lazyTerms))
-		for id := range g.lazyTerms {
-			t.lazySet[id].setClasses(slices.Clone(g.lazyMembers(int32(id))), len(g.classes))
-		}
-		t.setSize = make([]int32, len(g.peerSets))
-		for ps := range g.peerSets {
-			set := &g.peerSets[ps]
-			n := len(set.classes)
-			switch {
-			case set.all:
-				n = len(g.classes)
-			case set.bits != nil:
-				n = 0
-				for _, word := range set.bits {
-					n += bits.OnesCount64(word)
-				}
-			}
-			for _, id := range set.lazyIDs {
-				for _, ns := range g.lazyTerms[id].nsList {
-					n += len(g.nsClasses[ns])
-				}
-			}
-			for _, id := range set.blockIDs {
-				for _, span := range t.blockSpan[id] {
-					n += int(span[1] - span[0])
-				}
-			}
-			t.setSize[ps] = int32(min(n, len(g.classes)))
-		}
-		t.selRunStart = make([]int32, len(g.peerSets)+1)
-		for ps := range g.peerSets {
-			set := &g.peerSets[ps]
-			if !set.all && set.bits == nil {
-				for i, c := range set.classes {
-					if i == 0 || c != set.classes[i-1]+1 {
-						t.selRuns = append(t.selRuns, [2]int32{c, c + 1})
-					} else {
-						t.selRuns[len(t.selRuns)-1][1] = c + 1
-					}
-				}
-			}
-			t.selRunStart[ps+1] = int32(len(t.selRuns))
-		}
-		t.npID = g.namedPortSets()
-		// Classes share their rule lists, so the union is made once per
-		// (rule list, named-port set), and a port spec naming ports is
-		// resolved once per named-port set.
-		t.inMaxID = make([]int32, len(g.classes))
-		type listKey struct {
-			rules tableKey
-			np    int32
-		}
-		perList := map[listKey]int32{}
-		named := map[uint64]evaluator.PortSet{}
-		t.inMaxSets = []evaluator.PortSet{evaluator.AllPorts(evaluator.Protocols...)} // 0: every port
-		for c := range g.classes {
-			cl := &g.classes[c]
-			if !g.enforced || !cl.isolatedIn || cl.hostNetwork {
-				continue // every port (id 0)
-			}
-			lk := listKey{np: t.npID[c]}
-			lk.rules.n = len(cl.inRules)
-			if lk.rules.n > 0 {
-				lk.rules.rules = &cl.inRules[0]
-			}
-			id, ok := perList[lk]
-			if !ok {
-				var ports evaluator.PortSet
-				for _, q := range cl.inRules {
-					spec := &g.portSpecs[q.ports]
-					p := spec.numeric
-					if len(spec.named) > 0 {
-						key := uint64(q.ports)<<32 | uint64(lk.np)
-						if p, ok = named[key]; !ok {
-							p = spec.portsFor(cl.namedPorts)
-							named[key] = p
-						}
-					}
-					ports = ports.Union(p)
-				}
-				id = int32(len(t.inMaxSets))
-				perList[lk] = id
-				t.inMaxSets = append(t.inMaxSets, ports)
-			}
-			t.inMaxID[c] = id
-		}
-		t.numberEgress(g)
-		t.isolatedDst = make([]bool, len(g.classes))
-		for c := range g.classes {
-			t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
-		}
-		t.posStart = make([]int32, len(g.classes)+1)
-		for _, a := range g.addrs {
-			t.posStart[a.class+1]++
-		}
-		for c := range g.classes {
-			t.posStart[c+1] += t.posStart[c]
-		}
-		t.posList = make([]int32, len(g.addrs))
-		next := slices.Clone(t.posStart[:len(g.classes)])
-		for i, a := range g.addrs {
-			t.posList[next[a.class]] = int32(i)
-			next[a.class]++
-		}
+		wg.Wait()
+		t.buildStab(g)
 		g.terms = t
 	})
 	return g.terms
+}
+
+// invertSets fills selMember, lazySets, lazyUsed and blockSets from the
+// admitting peer sets (buildAdmit first).
+func (t *termIndex) invertSets(g *Graph) {
+	t.selMember = make([][]int32, len(g.classes))
+	t.lazySets = make([][]int32, len(g.lazyTerms))
+	t.blockSets = make([][]int32, len(g.blocks))
+	for ps := range g.peerSets {
+		set := &g.peerSets[ps]
+		if len(g.admittedVia[ps]) == 0 || set.all {
+			continue
+		}
+		add := func(c int32) { t.selMember[c] = append(t.selMember[c], int32(ps)) }
+		if set.bits != nil {
+			eachBit(set.bits, add)
+		} else {
+			for _, c := range set.classes {
+				add(c)
+			}
+		}
+		for _, id := range set.lazyIDs {
+			if l := t.lazySets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
+				t.lazySets[id] = append(l, int32(ps))
+			}
+		}
+		for _, id := range set.blockIDs {
+			if l := t.blockSets[id]; len(l) == 0 || l[len(l)-1] != int32(ps) {
+				t.blockSets[id] = append(l, int32(ps))
+			}
+		}
+	}
+	for id, sets := range t.lazySets {
+		if len(sets) > 0 {
+			t.lazyUsed = append(t.lazyUsed, int32(id))
+		}
+	}
+}
+
+// spanBlocks fills blockSpan.
+func (t *termIndex) spanBlocks(g *Graph) {
+	t.blockSpan = make([][][2]int32, len(g.blocks))
+	for id, b := range g.blocks {
+		for _, r := range blockSet(b).Ranges() {
+			lo := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.From()) >= 0 })
+			hi := sort.Search(len(g.addrs), func(i int) bool { return g.addrs[i].ip.Compare(r.To()) > 0 })
+			if lo < hi {
+				t.blockSpan[id] = append(t.blockSpan[id], [2]int32{int32(lo), int32(hi)})
+			}
+		}
+	}
+}
+
+// buildStab fills stab, blockNodes and blockUsed (invertSets and
+// spanBlocks first).
+func (t *termIndex) buildStab(g *Graph) {
+	t.stabLeaves = 1
+	for t.stabLeaves < len(g.addrs) {
+		t.stabLeaves *= 2
+	}
+	t.stab = make([][]int32, 2*t.stabLeaves)
+	t.blockNodes = make([][]int32, len(g.blocks))
+	for id, sets := range t.blockSets {
+		if len(sets) == 0 {
+			continue
+		}
+		t.blockUsed = append(t.blockUsed, int32(id))
+		for _, span := range t.blockSpan[id] {
+			// The canonical cover of [lo, hi) by tree nodes.
+			for lo, hi := int(span[0])+t.stabLeaves, int(span[1])+t.stabLeaves; lo < hi; lo, hi = lo/2, hi/2 {
+				if lo&1 == 1 {
+					t.stab[lo] = append(t.stab[lo], int32(id))
+					t.blockNodes[id] = append(t.blockNodes[id], int32(lo))
+					lo++
+				}
+				if hi&1 == 1 {
+					hi--
+					t.stab[hi] = append(t.stab[hi], int32(id))
+					t.blockNodes[id] = append(t.blockNodes[id], int32(hi))
+				}
+			}
+		}
+	}
+}
+
+// memberSets fills lazySet.
+func (t *termIndex) memberSets(g *Graph) {
+	t.lazySet = make([]peerSet, len(g.lazyTerms))
+	for id := range g.lazyTerms {
+		t.lazySet[id].setClasses(slices.Clone(g.lazyMembers(int32(id))), len(g.classes))
+	}
+}
+
+// sizeSets fills setSize (spanBlocks first).
+func (t *termIndex) sizeSets(g *Graph) {
+	t.setSize = make([]int32, len(g.peerSets))
+	for ps := range g.peerSets {
+		set := &g.peerSets[ps]
+		n := len(set.classes)
+		switch {
+		case set.all:
+			n = len(g.classes)
+		case set.bits != nil:
+			n = 0
+			for _, word := range set.bits {
+				n += bits.OnesCount64(word)
+			}
+		}
+		for _, id := range set.lazyIDs {
+			for _, ns := range g.lazyTerms[id].nsList {
+				n += len(g.nsClasses[ns])
+			}
+		}
+		for _, id := range set.blockIDs {
+			for _, span := range t.blockSpan[id] {
+				n += int(span[1] - span[0])
+			}
+		}
+		t.setSize[ps] = int32(min(n, len(g.classes)))
+	}
+}
+
+// runSets fills selRunStart and selRuns.
+func (t *termIndex) runSets(g *Graph) {
+	t.selRunStart = make([]int32, len(g.peerSets)+1)
+	for ps := range g.peerSets {
+		set := &g.peerSets[ps]
+		if !set.all && set.bits == nil {
+			for i, c := range set.classes {
+				if i == 0 || c != set.classes[i-1]+1 {
+					t.selRuns = append(t.selRuns, [2]int32{c, c + 1})
+				} else {
+					t.selRuns[len(t.selRuns)-1][1] = c + 1
+				}
+			}
+		}
+		t.selRunStart[ps+1] = int32(len(t.selRuns))
+	}
+}
+
+// maxIngress fills npID, inMaxID and inMaxSets.
+func (t *termIndex) maxIngress(g *Graph) {
+	t.npID = g.namedPortSets()
+	// Classes share their rule lists, so the union is made once per
+	// (rule list, named-port set), and a port spec naming ports is
+	// resolved once per named-port set.
+	t.inMaxID = make([]int32, len(g.classes))
+	type listKey struct {
+		rules tableKey
+		np    int32
+	}
+	perList := map[listKey]int32{}
+	named := map[uint64]evaluator.PortSet{}
+	t.inMaxSets = []evaluator.PortSet{evaluator.AllPorts(evaluator.Protocols...)} // 0: every port
+	for c := range g.classes {
+		cl := &g.classes[c]
+		if !g.enforced || !cl.isolatedIn || cl.hostNetwork {
+			continue // every port (id 0)
+		}
+		lk := listKey{np: t.npID[c]}
+		lk.rules.n = len(cl.inRules)
+		if lk.rules.n > 0 {
+			lk.rules.rules = &cl.inRules[0]
+		}
+		id, ok := perList[lk]
+		if !ok {
+			var ports evaluator.PortSet
+			for _, q := range cl.inRules {
+				spec := &g.portSpecs[q.ports]
+				p := spec.numeric
+				if len(spec.named) > 0 {
+					key := uint64(q.ports)<<32 | uint64(lk.np)
+					if p, ok = named[key]; !ok {
+						p = spec.portsFor(cl.namedPorts)
+						named[key] = p
+					}
+				}
+				ports = ports.Union(p)
+			}
+			id = int32(len(t.inMaxSets))
+			perList[lk] = id
+			t.inMaxSets = append(t.inMaxSets, ports)
+		}
+		t.inMaxID[c] = id
+	}
+}
+
+// classTables fills isolatedDst, posStart and posList.
+func (t *termIndex) classTables(g *Graph) {
+	t.isolatedDst = make([]bool, len(g.classes))
+	for c := range g.classes {
+		t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
+	}
+	t.posStart = make([]int32, len(g.classes)+1)
+	for _, a := range g.addrs {
+		t.posStart[a.class+1]++
+	}
+	for c := range g.classes {
+		t.posStart[c+1] += t.posStart[c]
+	}
+	t.posList = make([]int32, len(g.addrs))
+	next := slices.Clone(t.posStart[:len(g.classes)])
+	for i, a := range g.addrs {
+		t.posList[next[a.class]] = int32(i)
+		next[a.class]++
+	}
 }
 
 // numberEgress fills egIDs and nEg.
