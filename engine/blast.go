@@ -252,16 +252,23 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
 		pods: s.pods, podsOn: s.podsOn, listOpenDone: map[tableKey]bool{},
 		paths: opts.Target != nil}
-	if s.ruleDone == nil {
-		n := g.termIdx().nEg
-		s.ruleDone, s.exhausted, s.ruleSlot = make([]bool, n), make([]int32, n), make([]mark, n)
-	}
-	w.ruleDone, w.exhausted = s.ruleDone, s.exhausted
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}
 	w.filter = hopFilter(opts)
 	return w
+}
+
+// ruleTables readies the walk's per-rule tables, made on first use in the
+// graph's pool (a walk where policies are not enforced needs none, nor the
+// term index that numbers the rules).
+func (w *walk) ruleTables() {
+	s := w.scratch
+	if s.ruleDone == nil {
+		n := w.g.termIdx().nEg
+		s.ruleDone, s.exhausted, s.ruleSlot = make([]bool, n), make([]int32, n), make([]mark, n)
+	}
+	w.ruleDone, w.exhausted = s.ruleDone, s.exhausted
 }
 
 // hopFilter keeps the ports a hop may use under --port and --protocol.
@@ -318,6 +325,9 @@ func (w *walk) expand(hop int32) {
 	for i, cs := range frontier {
 		w.pos[cs] = int32(i + 1)
 	}
+	if g.enforced && w.ruleDone == nil {
+		w.ruleTables()
+	}
 	var openSrcs []int32
 	for _, cs := range frontier {
 		w.seq = w.pos[cs]
@@ -351,8 +361,9 @@ func (w *walk) expand(hop int32) {
 				// Destinations with open ingress: the egress rules alone decide,
 				// whoever the source is, so each rule is expanded once per walk.
 				w.listOpenDone[key] = true
+				ids := g.termIdx().egIDs[cs]
 				for k, r := range src.egRules {
-					id := g.termIdx().egIDs[cs][k]
+					id := ids[k]
 					if w.ruleDone[id] {
 						continue
 					}
