@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"go4.org/netipx"
 	"gonum.org/v1/gonum/graph"
@@ -87,6 +88,14 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	// found afterwards (targets).
 	reach := opts
 	reach.Target = nil
+	// The first walk after compile also numbers the workloads and the pods'
+	// ids, which collect needs at the end; that goes on beside the walk.
+	var numbering sync.WaitGroup
+	numbering.Go(func() {
+		g.workloads()
+		g.podIDs()
+	})
+	defer numbering.Wait()
 	w := g.walkFrom(sources, reach)
 	b := &Blast{Sources: sources}
 	// The networks reached and the pods reached are found side by side: both
