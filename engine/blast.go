@@ -473,7 +473,7 @@ func (w *walk) openAdmissions(sources []int32, hop int32) {
 		cs := from[ps]
 		w.seq = w.pos[cs]
 		w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
-		for _, r := range g.admitRules[ps] {
+		for _, r := range g.admissions(ps) {
 			cd := r.class
 			if w.done(cd, hop) {
 				continue

@@ -438,7 +438,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		// A set none of whose admissions can change anything at this hop
 		// (or at any later hop) is not looked at again.
 		live, later := false, false
-		for _, a := range g.admitRules[ps] {
+		for _, a := range g.admissions(ps) {
 			cd := a.class
 			if !l.mine(cd) {
 				continue

@@ -64,10 +64,12 @@ type Graph struct {
 	memberOf    [][]int32 // class → peer sets (used by some ingress rule) containing it
 	memberHash  []uint64  // class → hash of the set memberOf lists
 	allSets     []int32   // peer sets containing every class
-	// admitRules lists, per peer set, the isolated classes with an ingress rule
-	// naming it and that rule's ports, numbered in admitPorts (a few
-	// thousand distinct sets for millions of admissions).
-	admitRules [][]admitRule
+	// admitList holds, per peer set ps, the isolated classes with an ingress
+	// rule naming it and that rule's ports, numbered in admitPorts (tens of
+	// thousands of distinct sets for hundreds of thousands of admissions), at
+	// admitList[admitStart[ps]:admitStart[ps+1]] (Graph.admissions).
+	admitList  []admitRule
+	admitStart []int32
 	admitPorts []evaluator.PortSet
 
 	// Workloads, numbered on first use: the workload of each pod (a bare pod

@@ -268,7 +268,6 @@ func (g *Graph) egressTable(src *class) map[int32]evaluator.PortSet {
 func (g *Graph) buildAdmit() {
 	g.admitOnce.Do(func() {
 		g.admittedVia = make([][]int32, len(g.peerSets))
-		g.admitRules = make([][]admitRule, len(g.peerSets))
 		// The ports of a rule depend on its port spec and, when the spec
 		// names ports, on the class's named ports (§2.9): numbered per spec,
 		// or per (spec, named-port set).
@@ -296,6 +295,9 @@ func (g *Graph) buildAdmit() {
 			}
 			return id
 		}
+		// The admissions of all sets live in one array, set by set
+		// (admissions): counted first, then filled.
+		g.admitStart = make([]int32, len(g.peerSets)+1)
 		for cd := range g.classes {
 			cl := &g.classes[cd]
 			if cl.hostNetwork || !cl.isolatedIn {
@@ -306,7 +308,22 @@ func (g *Graph) buildAdmit() {
 				if l := g.admittedVia[r.peers]; len(l) == 0 || l[len(l)-1] != int32(cd) {
 					g.admittedVia[r.peers] = append(l, int32(cd))
 				}
-				g.admitRules[r.peers] = append(g.admitRules[r.peers], admitRule{class: int32(cd), ports: portsID(r.ports, int32(cd))})
+				g.admitStart[r.peers+1]++
+			}
+		}
+		for ps := range g.peerSets {
+			g.admitStart[ps+1] += g.admitStart[ps]
+		}
+		g.admitList = make([]admitRule, g.admitStart[len(g.peerSets)])
+		next := slices.Clone(g.admitStart[:len(g.peerSets)])
+		for cd := range g.classes {
+			cl := &g.classes[cd]
+			if cl.hostNetwork || !cl.isolatedIn {
+				continue
+			}
+			for _, r := range cl.inRules {
+				g.admitList[next[r.peers]] = admitRule{class: int32(cd), ports: portsID(r.ports, int32(cd))}
+				next[r.peers]++
 			}
 		}
 		for ps := range g.peerSets {
@@ -346,6 +363,12 @@ func (g *Graph) buildInverse() {
 			g.memberHash[c] = h
 		}
 	})
+}
+
+// admissions returns the isolated classes with an ingress rule naming peer
+// set ps, with that rule's ports (buildAdmit first).
+func (g *Graph) admissions(ps int32) []admitRule {
+	return g.admitList[g.admitStart[ps]:g.admitStart[ps+1]]
 }
 
 // admitRule is an ingress rule of an isolated class: its ports.
