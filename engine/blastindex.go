@@ -307,15 +307,16 @@ func (t *termIndex) classTables(g *Graph) {
 // numberEgress fills egIDs and nEg.
 func (t *termIndex) numberEgress(g *Graph) {
 	ids := map[ruleRef]int32{}
-	lists := map[*ruleRef][]int32{}
+	lists := map[tableKey][]int32{}
 	t.egIDs = make([][]int32, len(g.classes))
 	for c := range g.classes {
 		rules := g.classes[c].egRules
 		if len(rules) == 0 {
 			continue
 		}
-		l, ok := lists[&rules[0]]
-		if !ok || len(l) != len(rules) {
+		key := tableKey{rules: &rules[0], n: len(rules)}
+		l, ok := lists[key]
+		if !ok {
 			l = make([]int32, len(rules))
 			for i, r := range rules {
 				id, ok := ids[r]
@@ -325,7 +326,7 @@ func (t *termIndex) numberEgress(g *Graph) {
 				}
 				l[i] = id
 			}
-			lists[&rules[0]] = l
+			lists[key] = l
 		}
 		t.egIDs[c] = l
 	}
