@@ -78,7 +78,7 @@ func (g *Graph) termIdx() *termIndex {
 		t := &termIndex{}
 		var wg sync.WaitGroup
 		for _, part := range [][]func(*Graph){
-			{func(g *Graph) { g.buildAdmit() }, t.invertSets},
+			{(*Graph).buildAdmit, t.invertSets},
 			{t.spanBlocks, t.sizeSets},
 			{t.memberSets, t.runSets},
 			{t.maxIngress, t.numberEgress, t.classTables},
