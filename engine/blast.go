@@ -153,7 +153,7 @@ type walk struct {
 	ruleDone            []bool  // per egress rule number (termIndex.egIDs): expanded towards open ingress
 	openLeft            []int32 // the open-ingress classes not yet done (made on first use)
 	exhausted           []int32 // per egress rule number: the hop by which its isolated destinations were all reached (0: none)
-	rulesMet            []int32 // the egress rule numbers with an entry in ruleDone or exhausted
+	rulesMet            []int32 // the egress rule numbers with an entry in ruleDone or exhausted (some twice)
 	paths               bool
 	predGroups          [][]int32         // class → groups reaching all its pods at its first hop
 	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop

@@ -170,11 +170,10 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 			left = left || l.left[i]
 		}
 		if !left {
-			// Sources of later hops find nothing new through this rule.
-			if w.exhausted[ids[i]] == 0 && !w.ruleDone[ids[i]] {
-				w.rulesMet = append(w.rulesMet, ids[i])
-			}
+			// Sources of later hops find nothing new through this rule
+			// (which is then skipped, so this happens once per rule).
 			w.exhausted[ids[i]] = hop
+			w.rulesMet = append(w.rulesMet, ids[i])
 		}
 	}
 }
