@@ -326,22 +326,54 @@ func (w *walk) start(sources []*model.Pod) {
 
 // expand reaches, from the classes first reached at hop-1, everything they
 // reach that was not reached before.
+//
+// The destinations split in two (buildAdmit): those with open ingress (or
+// on the host network), reached by egress rules alone (openSide), and the
+// isolated ones, reached through ingress rules (the rest). No step of one
+// side reads or writes a class of the other, so without paths the open side
+// runs on a goroutine beside the isolated side's single-threaded steps, and
+// each side visits its classes in the same order as one after the other
+// would.
 func (w *walk) expand(hop int32) {
 	g := w.g
 	w.layers = append(w.layers, nil)
 	frontier := w.layers[hop-1]
-	all := evaluator.AllPorts(evaluator.Protocols...)
 	for i, cs := range frontier {
 		w.pos[cs] = int32(i + 1)
 	}
 	if g.enforced && w.ruleDone == nil {
 		w.ruleTables()
 	}
-	var openSrcs []int32
+	if !g.enforced || w.paths {
+		// Paths number their edge groups in the order the walk makes them.
+		w.openSide(frontier, hop, &w.layers[hop], &w.rulesMet)
+		if g.enforced {
+			w.isolatedSide(frontier, hop, nil)
+		}
+	} else {
+		var side sync.WaitGroup
+		var layer, met []int32
+		side.Go(func() { w.openSide(frontier, hop, &layer, &met) })
+		w.isolatedSide(frontier, hop, &side)
+		side.Wait()
+		w.layers[hop] = append(w.layers[hop], layer...)
+		w.rulesMet = append(w.rulesMet, met...)
+	}
+	slices.Sort(w.layers[hop])
+}
+
+// openSide reaches from the frontier the classes with open ingress or on
+// the host network, adding those first reached to layer and the egress rule
+// numbers it marks to met.
+func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
+	g := w.g
+	all := evaluator.AllPorts(evaluator.Protocols...)
 	for _, cs := range frontier {
-		w.seq = w.pos[cs]
+		seq := w.pos[cs]
+		visit := func(cd int32, ports evaluator.PortSet) {
+			w.visitClassFrom(cs, cd, hop, seq, ports, layer)
+		}
 		if w.openEgress(cs) {
-			openSrcs = append(openSrcs, cs)
 			if !w.openDone {
 				// §2.1: open egress reaches every class whose ingress is open
 				// (§2.13: every class when policies are not enforced).
@@ -351,89 +383,102 @@ func (w *walk) expand(hop int32) {
 					if g.enforced {
 						g.buildAdmit()
 						for _, cd := range g.openIn {
-							w.visitClass(cs, cd, hop, ports)
+							visit(cd, ports)
 						}
 					} else {
 						for cd := range g.classes {
-							w.visitClass(cs, int32(cd), hop, ports)
+							visit(int32(cd), ports)
 						}
 					}
 				}
 			}
-		} else {
-			src := &g.classes[cs]
-			key := tableKey{n: len(src.egRules)}
-			if key.n > 0 {
-				key.rules = &src.egRules[0]
+			continue
+		}
+		src := &g.classes[cs]
+		if len(src.egRules) == 0 {
+			continue
+		}
+		key := tableKey{rules: &src.egRules[0], n: len(src.egRules)}
+		if w.listOpenDone[key] {
+			continue
+		}
+		// Destinations with open ingress: the egress rules alone decide,
+		// whoever the source is, so each rule is expanded once per walk.
+		w.listOpenDone[key] = true
+		ids := g.termIdx().egIDs[cs]
+		for k, r := range src.egRules {
+			id := ids[k]
+			if w.ruleDone[id] {
+				continue
 			}
-			if key.n > 0 && !w.listOpenDone[key] {
-				// Destinations with open ingress: the egress rules alone decide,
-				// whoever the source is, so each rule is expanded once per walk.
-				w.listOpenDone[key] = true
-				ids := g.termIdx().egIDs[cs]
-				for k, r := range src.egRules {
-					id := ids[k]
-					if w.ruleDone[id] {
+			w.ruleDone[id] = true
+			*met = append(*met, id)
+			w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
+			spec := &g.portSpecs[r.ports]
+			towards := func(cd int32) {
+				if ports := w.filter(spec.portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
+					visit(cd, ports)
+				}
+			}
+			t := g.termIdx()
+			if int(g.peerSetSize(r.peers)) > 4*len(g.openIn) {
+				// Most of the cluster: test the few open classes instead.
+				// Classes done stay done for the rest of the walk, so they
+				// leave the list for later rules.
+				full := w.filter(all)
+				if w.openLeft == nil {
+					w.openLeft = slices.Clone(g.openIn)
+				}
+				left := w.openLeft[:0]
+				for _, cd := range w.openLeft {
+					if w.done(cd, hop) {
 						continue
 					}
-					w.ruleDone[id] = true
-					w.rulesMet = append(w.rulesMet, id)
-					w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
-					spec := &g.portSpecs[r.ports]
-					visit := func(cd int32) {
-						dst := &g.classes[cd]
-						if ports := w.filter(spec.portsFor(dst.namedPorts)); !ports.Empty() {
-							w.visitClass(cs, cd, hop, ports)
-						}
-					}
-					size := g.peerSetSize(r.peers) // builds the term index, openIn with it
-					if int(size) > 4*len(g.openIn) {
-						// Most of the cluster: test the few open classes instead.
-						// Classes done stay done for the rest of the walk, so
-						// they leave the list for later rules.
-						t := g.termIdx()
-						full := w.filter(all)
-						if w.openLeft == nil {
-							w.openLeft = slices.Clone(g.openIn)
-						}
-						left := w.openLeft[:0]
-						for _, cd := range w.openLeft {
-							if w.done(cd, hop) {
-								continue
-							}
-							left = append(left, cd)
-							if !w.settled(cd, hop, full) && g.holds(t, &g.peerSets[r.peers], cd) {
-								visit(cd)
-							}
-						}
-						w.openLeft = left
-					} else {
-						// §2.3: only classes with open ingress (or on the host
-						// network, §2.11) are reached by the egress rule alone.
-						t := g.termIdx()
-						w.scratch.open.eachLive(g, r.peers, func(cd int32) bool {
-							return !t.isolatedDst[cd] && !w.done(cd, hop)
-						}, visit)
+					left = append(left, cd)
+					if !w.settled(cd, hop, full) && g.holds(t, &g.peerSets[r.peers], cd) {
+						towards(cd)
 					}
 				}
+				w.openLeft = left
+				continue
 			}
+			// §2.3: only classes with open ingress (or on the host network,
+			// §2.11) are reached by the egress rule alone.
+			w.scratch.open.eachLive(g, r.peers, func(cd int32) bool {
+				return !t.isolatedDst[cd] && !w.done(cd, hop)
+			}, towards)
 		}
+	}
+}
+
+// isolatedSide reaches from the frontier the classes with isolated ingress:
+// the pods of a host-network source's node, what the sources with open
+// egress are admitted to, and the isolated rows. When side is not nil, the
+// open side runs meanwhile and the lanes of the rows wait for it, so that
+// both cores are theirs.
+func (w *walk) isolatedSide(frontier []int32, hop int32, side *sync.WaitGroup) {
+	g := w.g
+	all := evaluator.AllPorts(evaluator.Protocols...)
+	var openSrcs []int32
+	for _, cs := range frontier {
+		if !w.openEgress(cs) {
+			continue
+		}
+		openSrcs = append(openSrcs, cs)
 		// §2.10: a host-network pod reaches every pod of its own node.
-		if cl := &g.classes[cs]; cl.hostNetwork && g.enforced {
+		if cl := &g.classes[cs]; cl.hostNetwork {
 			if ports := w.filter(all); !ports.Empty() {
+				w.seq = w.pos[cs]
 				for _, pi := range g.isolatedOnNode(cl.rep.NodeName) {
 					w.visitPod(cs, pi, hop, ports)
 				}
 			}
 		}
 	}
-	if g.enforced {
-		if len(openSrcs) > 0 {
-			w.openAdmissions(openSrcs, hop)
-		}
-		w.isolatedRows(frontier, hop)
+	if len(openSrcs) > 0 {
+		w.openAdmissions(openSrcs, hop)
 	}
-	slices.Sort(w.layers[hop])
+	w.isolatedRows(frontier, hop, side)
 }
 
 // openEgress reports whether class cs has open egress: every destination

@@ -60,7 +60,7 @@ type lane struct {
 // ingress rules names a peer set holding one of those sources, on the ports
 // both rules allow. The work grows with the rules and peer sets met, not
 // with sources times destinations.
-func (w *walk) isolatedRows(frontier []int32, hop int32) {
+func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
 	g := w.g
 	// The rules in the order the frontier meets them, and each rule's
 	// sources in frontier order: srcs[start[i]:start[i+1]] for rules[i].
@@ -144,6 +144,9 @@ func (w *walk) isolatedRows(frontier []int32, hop int32) {
 				l.left[i] = l.ruleToPeers(r, sources(i), hop)
 			}
 		}
+	}
+	if side != nil {
+		side.Wait()
 	}
 	if len(w.lanes) == 1 {
 		run(w.lanes[0])
