@@ -444,7 +444,7 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 			}
 			// §2.3: only classes with open ingress (or on the host network,
 			// §2.11) are reached by the egress rule alone.
-			w.scratch.open.eachLive(g, r.peers, func(cd int32) bool {
+			w.scratch.open.eachLive(g, r.peers, 0, int32(len(g.classes)), func(cd int32) bool {
 				return !t.isolatedDst[cd] && !w.done(cd, hop)
 			}, towards)
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"runtime"
 	"slices"
 	"sync"
@@ -26,11 +27,14 @@ const maxLanes = 4
 var reverseMinPeers = 4096
 
 // lane is the state of one share of the isolated rows: the destination
-// classes cd with cd % parts == part.
+// classes lo <= cd < hi. A share is a range of class ids, not every n-th
+// class, so that a lane walks only its part of a rule's runs of classes and
+// of a peer set's admissions (both sorted by class) instead of passing over
+// the other lanes' classes one by one.
 type lane struct {
-	w           *walk
-	part, parts int32
-	layer       []int32 // classes of this lane first reached at the hop
+	w      *walk
+	lo, hi int32
+	layer  []int32 // classes of this lane first reached at the hop
 	// left marks, per index in the hop's rules, the forward rules that
 	// named a class of this lane not yet reached at all.
 	left []bool
@@ -184,7 +188,9 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
 // newLane makes lane part of parts for walk w.
 func (w *walk) newLane(part, parts int32) *lane {
 	n := len(w.g.peerSets)
-	return &lane{w: w, part: part, parts: parts, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
+	k := int64(len(w.g.classes))
+	lo, hi := int32(int64(part)*k/int64(parts)), int32(int64(part+1)*k/int64(parts))
+	return &lane{w: w, lo: lo, hi: hi, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
 		named: map[uint64]evaluator.PortSet{}}
 }
 
@@ -217,7 +223,7 @@ func (l *lane) portsFor(spec, cd int32) evaluator.PortSet {
 }
 
 // mine reports whether destination class cd belongs to the lane.
-func (l *lane) mine(cd int32) bool { return cd%l.parts == l.part }
+func (l *lane) mine(cd int32) bool { return l.lo <= cd && cd < l.hi }
 
 // admit reaches cd at hop from src through egress rule r and an ingress rule
 // of cd naming peer set ps that allows the ports in (already filtered), on
@@ -304,7 +310,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 	w := l.w
 	t := w.g.termIdx()
-	l.chains.eachLive(w.g, ps, func(cd int32) bool {
+	l.chains.eachLive(w.g, ps, l.lo, l.hi, func(cd int32) bool {
 		return l.mine(cd) && t.isolatedDst[cd] && !w.done(cd, hop)
 	}, f)
 }
@@ -322,13 +328,14 @@ func (c *chains) reset() {
 	}
 }
 
-// eachLive calls f for the classes of peer set ps that live accepts. The
-// selected classes are walked run by run of consecutive ids and the
-// addresses an ipBlock spans position by position, both through the chains,
-// which drop what live rejects: live must go on rejecting a class for the
-// rest of the walk once it has, so that a later rule naming it does not
-// visit it.
-func (c *chains) eachLive(g *Graph, ps int32, live func(int32) bool, f func(int32)) {
+// eachLive calls f for the classes of peer set ps that live accepts, of
+// those with ids in [lo, hi) when they are walked by id. The selected
+// classes are walked run by run of consecutive ids and the addresses an
+// ipBlock spans position by position, both through the chains, which drop
+// what live rejects: live must go on rejecting a class for the rest of the
+// walk once it has, so that a later rule naming it does not visit it, and
+// must reject the classes outside [lo, hi).
+func (c *chains) eachLive(g *Graph, ps, lo, hi int32, live func(int32) bool, f func(int32)) {
 	t := g.termIdx()
 	p := &g.peerSets[ps]
 	if c.class == nil {
@@ -348,7 +355,7 @@ func (c *chains) eachLive(g *Graph, ps int32, live func(int32) bool, f func(int3
 	itself := func(i int32) int32 { return i }
 	switch {
 	case p.all:
-		walk(c.class, 0, int32(len(g.classes)), itself)
+		walk(c.class, lo, hi, itself)
 	case p.bits != nil:
 		eachBit(p.bits, func(cd int32) {
 			if live(cd) {
@@ -356,8 +363,14 @@ func (c *chains) eachLive(g *Graph, ps int32, live func(int32) bool, f func(int3
 			}
 		})
 	default:
-		for _, run := range t.selRuns[t.selRunStart[ps]:t.selRunStart[ps+1]] {
-			walk(c.class, run[0], run[1], itself)
+		runs := t.selRuns[t.selRunStart[ps]:t.selRunStart[ps+1]]
+		// The runs are in id order: those ending after lo, up to hi.
+		first, _ := slices.BinarySearchFunc(runs, lo, func(run [2]int32, lo int32) int { return cmp.Compare(run[1], lo+1) })
+		for _, run := range runs[first:] {
+			if run[0] >= hi {
+				break
+			}
+			walk(c.class, max(run[0], lo), min(run[1], hi), itself)
 		}
 	}
 	for _, id := range p.lazyIDs {
@@ -440,11 +453,8 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		// A set none of whose admissions can change anything at this hop
 		// (or at any later hop) is not looked at again.
 		live, later := false, false
-		for _, a := range g.admissions(ps) {
+		for _, a := range l.admissions(ps) {
 			cd := a.class
-			if !l.mine(cd) {
-				continue
-			}
 			if w.done(cd, hop) {
 				continue
 			}
@@ -471,6 +481,16 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		}
 		l.dead.setDied(&g.peerSets[ps], l.psDead[ps] < 0)
 	}
+}
+
+// admissions returns the admissions of peer set ps to the lane's classes:
+// its part of the set's list, which is in class order.
+func (l *lane) admissions(ps int32) []admitRule {
+	all := l.w.g.admissions(ps)
+	byClass := func(a admitRule, c int32) int { return cmp.Compare(a.class, c) }
+	i, _ := slices.BinarySearchFunc(all, l.lo, byClass)
+	j, _ := slices.BinarySearchFunc(all[i:], l.hi, byClass)
+	return all[i : i+j]
 }
 
 // holders answers, for the sources of one egress rule, which of them an
