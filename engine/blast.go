@@ -731,11 +731,25 @@ func (w *walk) collect(b *Blast) {
 	var gHop, gWL, gNext, gCount, gPod, gPred []int32
 	podGroup := make([]int32, len(g.pods))
 	namespaces := make([]bool, len(g.snap.Namespaces))
+	// Each pod's hop and first predecessor, found in halves side by side;
+	// podGroup holds the predecessor until the pod's group replaces it.
+	hops := make([]int32, len(g.pods))
+	var halves sync.WaitGroup
+	for h := range 2 {
+		halves.Go(func() {
+			for pi := h * len(marked) / 2; pi < (h+1)*len(marked)/2; pi++ {
+				if marked[pi] {
+					hops[pi], _, podGroup[pi] = w.podHop(int32(pi))
+				}
+			}
+		})
+	}
+	halves.Wait()
 	for pi, ok := range marked {
 		if !ok {
 			continue
 		}
-		hop, _, pred := w.podHop(int32(pi))
+		hop, pred := hops[pi], podGroup[pi]
 		if hop <= 0 {
 			marked[pi] = false
 			continue
@@ -773,9 +787,18 @@ func (w *walk) collect(b *Blast) {
 	for k, gi := range order {
 		slot[gi] = int32(k)
 		n := int(gCount[gi])
-		rws[k] = ReachedWorkload{Workload: ids[gWL[gi]], Pods: pods[off : off : off+n], Path: w.pathTo(gPod[gi], gPred[gi])}
+		rws[k] = ReachedWorkload{Workload: ids[gWL[gi]], Pods: pods[off : off : off+n]}
 		off += n
 	}
+	// The example paths are built beside the filling of the rows, which
+	// writes their other fields.
+	var paths sync.WaitGroup
+	paths.Go(func() {
+		for k, gi := range order {
+			rws[k].Path = w.pathTo(gPod[gi], gPred[gi])
+		}
+	})
+	defer paths.Wait()
 	for pi, ok := range marked {
 		if !ok {
 			continue
