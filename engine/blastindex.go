@@ -60,6 +60,12 @@ type termIndex struct {
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
+	// inList holds the ingress rules of the isolated destinations class by
+	// class, inList[inStart[c]:inStart[c+1]] for class c (inRulesOf): the
+	// lanes read them for classes in id order, which one array keeps close
+	// together where the classes' own lists are scattered.
+	inList  []ruleRef
+	inStart []int32
 	// egIDs numbers, per class, its egress rules (in egRules order) among
 	// the nEg distinct egress rules of the graph, so that a walk keeps its
 	// per-rule state in tables rather than maps. Classes sharing a rule list
@@ -283,11 +289,23 @@ func (t *termIndex) maxIngress(g *Graph) {
 	}
 }
 
-// classTables fills isolatedDst, posStart and posList.
+// classTables fills isolatedDst, inList, inStart, posStart and posList.
 func (t *termIndex) classTables(g *Graph) {
 	t.isolatedDst = make([]bool, len(g.classes))
+	t.inStart = make([]int32, len(g.classes)+1)
 	for c := range g.classes {
-		t.isolatedDst[c] = g.classes[c].isolatedIn && !g.classes[c].hostNetwork
+		cl := &g.classes[c]
+		t.isolatedDst[c] = cl.isolatedIn && !cl.hostNetwork
+		t.inStart[c+1] = t.inStart[c]
+		if t.isolatedDst[c] {
+			t.inStart[c+1] += int32(len(cl.inRules))
+		}
+	}
+	t.inList = make([]ruleRef, 0, t.inStart[len(g.classes)])
+	for c := range g.classes {
+		if t.isolatedDst[c] {
+			t.inList = append(t.inList, g.classes[c].inRules...)
+		}
 	}
 	t.posStart = make([]int32, len(g.classes)+1)
 	for _, a := range g.addrs {
@@ -303,6 +321,10 @@ func (t *termIndex) classTables(g *Graph) {
 		next[a.class]++
 	}
 }
+
+// inRulesOf returns the ingress rules of class c when it is an isolated
+// destination (isolatedDst), and none otherwise.
+func (t *termIndex) inRulesOf(c int32) []ruleRef { return t.inList[t.inStart[c]:t.inStart[c+1]] }
 
 // numberEgress fills egIDs and nEg.
 func (t *termIndex) numberEgress(g *Graph) {

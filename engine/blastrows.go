@@ -278,11 +278,10 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 			l.holders.start(g, t, srcs)
 			started = true
 		}
-		dst := &g.classes[cd]
 		if w.wholeHop[cd] < 0 {
 			left = true
 		}
-		for _, q := range dst.inRules {
+		for _, q := range t.inRulesOf(cd) {
 			if l.stamp[q.peers] != l.stampNow {
 				l.stamp[q.peers], l.stampSrc[q.peers] = l.stampNow, -1
 				if i := l.holders.first(&g.peerSets[q.peers], q.peers); i >= 0 {
