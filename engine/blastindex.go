@@ -66,6 +66,13 @@ type termIndex struct {
 	// together where the classes' own lists are scattered.
 	inList  []ruleRef
 	inStart []int32
+	// holdKind says, per peer set, which kinds of term can hold a class
+	// (holdAll, holdLazy, holdBlocks), and podBlocks lists, per set, its
+	// blocks that span some class address (podBlocksOf): the walk asks
+	// many sets whether they hold a source, and most are answered from
+	// these small tables without reading the set.
+	holdKind                 []uint8
+	podBlocks, podBlockStart []int32
 	// egIDs numbers, per class, its egress rules (in egRules order) among
 	// the nEg distinct egress rules of the graph, so that a walk keeps its
 	// per-rule state in tables rather than maps. Classes sharing a rule list
@@ -195,11 +202,34 @@ func (t *termIndex) memberSets(g *Graph) {
 	}
 }
 
-// sizeSets fills setSize (spanBlocks first).
+// The kinds of term of a peer set that can hold a class (termIndex.holdKind).
+const (
+	holdAll    = 1 << iota // the set holds every class (§2.5)
+	holdLazy               // lazy selector terms
+	holdBlocks             // blocks spanning some class address
+)
+
+// sizeSets fills setSize, holdKind, podBlocks and podBlockStart
+// (spanBlocks first).
 func (t *termIndex) sizeSets(g *Graph) {
 	t.setSize = make([]int32, len(g.peerSets))
+	t.holdKind = make([]uint8, len(g.peerSets))
+	t.podBlockStart = make([]int32, len(g.peerSets)+1)
 	for ps := range g.peerSets {
 		set := &g.peerSets[ps]
+		if set.all {
+			t.holdKind[ps] |= holdAll
+		}
+		if len(set.lazyIDs) > 0 {
+			t.holdKind[ps] |= holdLazy
+		}
+		for _, id := range set.blockIDs {
+			if len(t.blockSpan[id]) > 0 {
+				t.holdKind[ps] |= holdBlocks
+				t.podBlocks = append(t.podBlocks, id)
+			}
+		}
+		t.podBlockStart[ps+1] = int32(len(t.podBlocks))
 		n := len(set.classes)
 		switch {
 		case set.all:
@@ -325,6 +355,11 @@ func (t *termIndex) classTables(g *Graph) {
 // inRulesOf returns the ingress rules of class c when it is an isolated
 // destination (isolatedDst), and none otherwise.
 func (t *termIndex) inRulesOf(c int32) []ruleRef { return t.inList[t.inStart[c]:t.inStart[c+1]] }
+
+// podBlocksOf returns the blocks of peer set ps that span some class address.
+func (t *termIndex) podBlocksOf(ps int32) []int32 {
+	return t.podBlocks[t.podBlockStart[ps]:t.podBlockStart[ps+1]]
+}
 
 // numberEgress fills egIDs and nEg.
 func (t *termIndex) numberEgress(g *Graph) {

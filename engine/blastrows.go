@@ -284,7 +284,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 		for _, q := range t.inRulesOf(cd) {
 			if l.stamp[q.peers] != l.stampNow {
 				l.stamp[q.peers], l.stampSrc[q.peers] = l.stampNow, -1
-				if i := l.holders.first(&g.peerSets[q.peers], q.peers); i >= 0 {
+				if i := l.holders.first(q.peers); i >= 0 {
 					l.stampSrc[q.peers] = srcs[i]
 				}
 			}
@@ -527,10 +527,11 @@ func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
 }
 
 // first returns the index in the round's sources of the first one that
-// peer set p (number ps) holds, or -1.
-func (h *holders) first(p *peerSet, ps int32) int32 {
+// peer set ps holds, or -1.
+func (h *holders) first(ps int32) int32 {
+	kind := h.t.holdKind[ps]
 	// §2.5: an empty from holds every source.
-	if p.all {
+	if kind&holdAll != 0 {
 		return 0
 	}
 	// §2.6: the set holds a source when any of its peers does.
@@ -538,7 +539,10 @@ func (h *holders) first(p *peerSet, ps int32) int32 {
 	if h.selNow[ps] == h.now {
 		best = h.selIdx[ps]
 	}
-	for _, id := range p.lazyIDs {
+	if kind&(holdLazy|holdBlocks) == 0 {
+		return best
+	}
+	for _, id := range h.g.peerSets[ps].lazyIDs {
 		if h.lazyNow[id] != h.now {
 			h.lazyNow[id], h.lazyIdx[id] = h.now, -1
 			for i, cs := range h.srcs {
@@ -553,7 +557,7 @@ func (h *holders) first(p *peerSet, ps int32) int32 {
 		}
 	}
 	// §2.8: a block holds a source whose address position it spans.
-	for _, id := range p.blockIDs {
+	for _, id := range h.t.podBlocksOf(ps) {
 		if best == 0 {
 			break
 		}
