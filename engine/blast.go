@@ -475,10 +475,11 @@ func (w *walk) isolatedSide(frontier []int32, hop int32, side *sync.WaitGroup) {
 			}
 		}
 	}
+	var open openSets
 	if len(openSrcs) > 0 {
-		w.openAdmissions(openSrcs, hop)
+		open = w.openAdmitters(openSrcs)
 	}
-	w.isolatedRows(frontier, hop, side)
+	w.isolatedRows(frontier, hop, side, open)
 }
 
 // openEgress reports whether class cs has open egress: every destination
@@ -488,11 +489,16 @@ func (w *walk) openEgress(cs int32) bool {
 	return !w.g.enforced || cl.hostNetwork || !cl.isolatedEg
 }
 
-// openAdmissions reaches the isolated destinations whose ingress rules admit
-// one of the frontier's sources with open egress (§2.3, §2.4). What a peer
-// set's rules admit does not depend on the source, so each set is expanded
-// once per walk, from the first of its sources in frontier order.
-func (w *walk) openAdmissions(sources []int32, hop int32) {
+// openSets are the ingress peer sets that admit one of a hop's sources
+// with open egress, each with the first such source in frontier order.
+type openSets struct{ sets, from []int32 }
+
+// openAdmitters finds the ingress peer sets whose rules admit one of the
+// frontier's sources with open egress (§2.3, §2.4), in set order, and marks
+// them expanded: what a set's rules admit does not depend on the source, so
+// each set is expanded once per walk (by the lanes, lane.openAdmissions),
+// from the first of its sources in frontier order.
+func (w *walk) openAdmitters(sources []int32) openSets {
 	g := w.g
 	if w.psDone == nil {
 		w.psDone = make([]bool, len(g.peerSets))
@@ -500,34 +506,25 @@ func (w *walk) openAdmissions(sources []int32, hop int32) {
 		w.blockDone = make([]bool, len(g.blocks))
 	}
 	from := map[int32]int32{}
-	var order []int32
+	var open openSets
 	g.admittingSets(sources, w.lazyDone, w.blockDone, func(ps, cs int32) {
 		if w.psDone[ps] {
 			return
 		}
 		if prev, ok := from[ps]; !ok {
-			order = append(order, ps)
+			open.sets = append(open.sets, ps)
 			from[ps] = cs
 		} else if w.pos[cs] < w.pos[prev] {
 			from[ps] = cs
 		}
 	})
-	slices.Sort(order)
-	for _, ps := range order {
+	slices.Sort(open.sets)
+	open.from = make([]int32, len(open.sets))
+	for i, ps := range open.sets {
 		w.psDone[ps] = true
-		cs := from[ps]
-		w.seq = w.pos[cs]
-		w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
-		for _, r := range g.admissions(ps) {
-			cd := r.class
-			if w.done(cd, hop) {
-				continue
-			}
-			if ports := w.filter(g.admitPorts[r.ports]); !ports.Empty() {
-				w.visitClass(cs, cd, hop, ports)
-			}
-		}
+		open.from[i] = from[ps]
 	}
+	return open
 }
 
 // edgeGroup is a group of sources at hop-1 that share the edges made while
@@ -599,11 +596,6 @@ func (w *walk) reached(cs, cd, pi, hop, seq int32, layer *[]int32) {
 		// one from the earliest source of the previous hop gives the path.
 		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, seq
 	}
-}
-
-// visitClass reaches every pod of class cd at hop from cs.
-func (w *walk) visitClass(cs, cd, hop int32, ports evaluator.PortSet) {
-	w.visitClassFrom(cs, cd, hop, w.seq, ports, &w.layers[hop])
 }
 
 // visitClassFrom reaches every pod of class cd at hop from cs, at position

@@ -171,7 +171,7 @@ func (w *walk) sourcesAt(h int32) ([]ruleRef, bool) {
 
 // findGroups finds the groups with an edge into class c at the hop every
 // pod of it is reached at, as the walk with paths records them (expand,
-// openAdmissions, isolatedRows) when that is c's first hop.
+// lane.openAdmissions, isolatedRows) when that is c's first hop.
 func (w *walk) findGroups(c int32) []int32 {
 	g := w.g
 	h := w.wholeHop[c]

@@ -59,12 +59,13 @@ type lane struct {
 }
 
 // isolatedRows reaches the ingress-isolated destinations of the frontier's
-// sources with isolated egress. It works per egress rule for all the sources
-// that have it: a destination the rule names is reached when one of its
-// ingress rules names a peer set holding one of those sources, on the ports
-// both rules allow. The work grows with the rules and peer sets met, not
-// with sources times destinations.
-func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
+// sources: first those that the sets in open admit (the sources with open
+// egress), then those of the sources with isolated egress. The latter works
+// per egress rule for all the sources that have it: a destination the rule
+// names is reached when one of its ingress rules names a peer set holding
+// one of those sources, on the ports both rules allow. The work grows with
+// the rules and peer sets met, not with sources times destinations.
+func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup, open openSets) {
 	g := w.g
 	// The rules in the order the frontier meets them, and each rule's
 	// sources in frontier order: srcs[start[i]:start[i+1]] for rules[i].
@@ -100,7 +101,7 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
 			pairs = append(pairs, pair{m.val, cs})
 		}
 	}
-	if len(rules) == 0 {
+	if len(rules) == 0 && len(open.sets) == 0 {
 		return
 	}
 	start := make([]int32, len(rules)+1)
@@ -139,6 +140,7 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
 	}
 	run := func(l *lane) {
 		l.layer = l.layer[:0]
+		l.openAdmissions(open, hop)
 		l.left = slices.Grow(l.left[:0], len(rules))[:len(rules)]
 		clear(l.left)
 		for i, r := range rules {
@@ -181,6 +183,25 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup) {
 			// (which is then skipped, so this happens once per rule).
 			w.exhausted[ids[i]] = hop
 			w.rulesMet = append(w.rulesMet, ids[i])
+		}
+	}
+}
+
+// openAdmissions reaches the lane's classes that the sets in open admit,
+// from each set's first source (§2.3, §2.4).
+func (l *lane) openAdmissions(open openSets, hop int32) {
+	w := l.w
+	g := w.g
+	for i, ps := range open.sets {
+		cs := open.from[i]
+		w.group(edgeGroup{kind: groupPeerSet, hop: hop, ps: ps})
+		for _, a := range l.admissions(ps) {
+			if w.done(a.class, hop) {
+				continue
+			}
+			if ports := w.filter(g.admitPorts[a.ports]); !ports.Empty() {
+				w.visitClassFrom(cs, a.class, hop, w.pos[cs], ports, &l.layer)
+			}
 		}
 	}
 }
