@@ -464,13 +464,14 @@ func (g *Graph) peerSetSize(ps int32) int32 { return g.termIdx().setSize[ps] }
 
 // setsHolding calls f for every admitting ingress peer set that holds class
 // cs, passing over the blocks and tree nodes dead reports dead; a set may
-// come more than once.
-func (g *Graph) setsHolding(cs int32, dead *deadTerms, f func(ps int32)) {
+// come more than once. sel lists the sets whose selected part holds cs
+// (termIndex.selMember, or the part of it a lane asks about).
+func (g *Graph) setsHolding(cs int32, sel []int32, dead *deadTerms, f func(ps int32)) {
 	t := g.termIdx()
 	for _, ps := range g.allSets { // §2.5: an empty from holds every class
 		f(ps)
 	}
-	for _, ps := range t.selMember[cs] {
+	for _, ps := range sel {
 		f(ps)
 	}
 	for _, id := range t.lazyUsed {

@@ -56,6 +56,44 @@ type lane struct {
 	named map[uint64]evaluator.PortSet
 	// holders finds which of one rule's sources an admitting set holds.
 	holders holders
+	// selList holds, per class c, the admitting sets whose selected part
+	// holds c and that admit a class of the lane:
+	// selList[selStart[c]:selStart[c+1]] (selOf). The lane never asks
+	// about another set, and at T5 a class's list is about half as long.
+	selList, selStart []int32
+}
+
+// selOf returns the admitting sets whose selected part holds class c and
+// that admit one of the lane's classes, made on first use.
+func (l *lane) selOf(c int32) []int32 {
+	if l.selStart == nil {
+		g := l.w.g
+		t := g.termIdx()
+		mine := make([]bool, len(g.peerSets))
+		for ps := range g.peerSets {
+			mine[ps] = len(l.admissions(int32(ps))) > 0
+		}
+		// Counted first, then filled: one allocation of the exact size.
+		l.selStart = make([]int32, len(g.classes)+1)
+		for c, sets := range t.selMember {
+			n := l.selStart[c]
+			for _, ps := range sets {
+				if mine[ps] {
+					n++
+				}
+			}
+			l.selStart[c+1] = n
+		}
+		l.selList = make([]int32, 0, l.selStart[len(g.classes)])
+		for _, sets := range t.selMember {
+			for _, ps := range sets {
+				if mine[ps] {
+					l.selList = append(l.selList, ps)
+				}
+			}
+		}
+	}
+	return l.selList[l.selStart[c]:l.selStart[c+1]]
 }
 
 // isolatedRows reaches the ingress-isolated destinations of the frontier's
@@ -296,7 +334,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 		if !started {
 			// Most rules of a late hop have no live peer left: their
 			// sources' sets are marked only when one is met.
-			l.holders.start(g, t, srcs)
+			l.holders.start(g, t, srcs, l.selOf)
 			started = true
 		}
 		if w.wholeHop[cd] < 0 {
@@ -454,7 +492,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 	l.dead.hop = hop
 	order := l.order[:0]
 	for _, cs := range srcs {
-		g.setsHolding(cs, l.dead, func(ps int32) {
+		g.setsHolding(cs, l.selOf(cs), l.dead, func(ps int32) {
 			if d := l.psDead[ps]; d == hop || d < 0 {
 				return // nothing to add through it
 			}
@@ -522,6 +560,8 @@ type holders struct {
 	t    *termIndex
 	srcs []int32
 	now  int32
+	// sel lists the sets whose selected part holds a class (lane.selOf).
+	sel func(c int32) []int32
 	// Per peer set, lazy term and block: the round (now) the entry is for
 	// and the index in srcs of the first source held (-1: none).
 	selNow, selIdx     []int32
@@ -529,10 +569,11 @@ type holders struct {
 	blockNow, blockIdx []int32
 }
 
-// start begins a round for the sources srcs of one rule.
-func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
+// start begins a round for the sources srcs of one rule, the sets holding
+// a class in their selected part given by sel.
+func (h *holders) start(g *Graph, t *termIndex, srcs []int32, sel func(c int32) []int32) {
 	if h.selNow == nil {
-		h.g, h.t = g, t
+		h.g, h.t, h.sel = g, t, sel
 		h.selNow, h.selIdx = make([]int32, len(g.peerSets)), make([]int32, len(g.peerSets))
 		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
 		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
@@ -541,7 +582,7 @@ func (h *holders) start(g *Graph, t *termIndex, srcs []int32) {
 	h.srcs = srcs
 	// Later sources first, so that the first source holding a set is kept.
 	for i := len(srcs) - 1; i >= 0; i-- {
-		for _, ps := range t.selMember[srcs[i]] {
+		for _, ps := range h.sel(srcs[i]) {
 			h.selNow[ps], h.selIdx[ps] = h.now, int32(i)
 		}
 	}
