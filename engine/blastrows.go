@@ -64,11 +64,15 @@ type lane struct {
 }
 
 // selOf returns the admitting sets whose selected part holds class c and
-// that admit one of the lane's classes, made on first use.
+// that admit one of the lane's classes, made on first use (a lane that holds
+// every class, when it is the only one, reads termIndex.selMember itself).
 func (l *lane) selOf(c int32) []int32 {
+	g := l.w.g
+	t := g.termIdx()
+	if l.lo == 0 && int(l.hi) == len(g.classes) {
+		return t.selMember[c]
+	}
 	if l.selStart == nil {
-		g := l.w.g
-		t := g.termIdx()
 		mine := make([]bool, len(g.peerSets))
 		for ps := range g.peerSets {
 			mine[ps] = len(l.admissions(int32(ps))) > 0
