@@ -568,3 +568,35 @@ func TestPortSetUnionPerPort(t *testing.T) {
 		}
 	}
 }
+
+// TestPortSetIntersect checks the intersection when one side holds the
+// other (returned as is), when they overlap in part, and when they are
+// disjoint, both ways round.
+func TestPortSetIntersect(t *testing.T) {
+	tcp := func(from, to int32) PortSet { return SinglePort("TCP", from, to) }
+	web := tcp(80, 80).Union(tcp(443, 443)).Union(tcp(8000, 8100))
+	tests := []struct {
+		name string
+		a, b PortSet
+		want string
+	}{
+		{"equal", web, web, "TCP 80,443,8000-8100"},
+		{"inside", web, tcp(443, 443), "TCP 443"},
+		{"inside a range", web, tcp(8010, 8020), "TCP 8010-8020"},
+		{"holds all of it", tcp(1, 9000), web, "TCP 80,443,8000-8100"},
+		{"part", web, tcp(440, 8050), "TCP 443,8000-8050"},
+		{"disjoint", web, tcp(81, 442), "none"},
+		{"other protocol", web, SinglePort("UDP", 80, 80), "none"},
+		{"all", AllPorts(Protocols...), web.Union(SinglePort("UDP", 53, 53)), "TCP 80,443,8000-8100 · UDP 53"},
+		{"empty", web, PortSet{}, "none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, got := range []PortSet{tc.a.Intersect(tc.b), tc.b.Intersect(tc.a)} {
+				if diff := cmp.Diff(tc.want, got.String()); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
