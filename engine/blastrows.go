@@ -106,7 +106,9 @@ func (l *lane) selOf(c int32) []int32 {
 // per egress rule for all the sources that have it: a destination the rule
 // names is reached when one of its ingress rules names a peer set holding
 // one of those sources, on the ports both rules allow. The work grows with
-// the rules and peer sets met, not with sources times destinations.
+// the rules and peer sets met, not with sources times destinations. When
+// side is not nil, the lanes start once it is done (the open side of the
+// hop, which holds a core until then).
 func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup, open openSets) {
 	g := w.g
 	// The rules in the order the frontier meets them, and each rule's
