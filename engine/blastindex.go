@@ -54,9 +54,6 @@ type termIndex struct {
 	// enforced) in inMaxSets.
 	inMaxID   []int32
 	inMaxSets []evaluator.PortSet
-	// npID is Graph.namedPortSets: per class, the number of its set of named
-	// container ports (0: none).
-	npID []int32
 	// isolatedDst is, per class, whether it is isolated for ingress and not
 	// on the host network: a destination that only ingress rules admit.
 	isolatedDst []bool
@@ -272,26 +269,26 @@ func (t *termIndex) runSets(g *Graph) {
 	}
 }
 
-// maxIngress fills npID, inMaxID and inMaxSets.
+// maxIngress fills inMaxID and inMaxSets.
 func (t *termIndex) maxIngress(g *Graph) {
-	t.npID = g.namedPortSets()
+	np := g.namedPortSets()
 	// Classes share their rule lists, so the union is made once per
 	// (rule list, named-port set), and a port spec naming ports is
 	// resolved once per named-port set.
+	specs := newSpecPorts(g)
 	t.inMaxID = make([]int32, len(g.classes))
 	type listKey struct {
 		rules tableKey
 		np    int32
 	}
 	perList := map[listKey]int32{}
-	named := map[uint64]evaluator.PortSet{}
 	t.inMaxSets = []evaluator.PortSet{evaluator.AllPorts(evaluator.Protocols...)} // 0: every port
 	for c := range g.classes {
 		cl := &g.classes[c]
 		if !g.enforced || !cl.isolatedIn || cl.hostNetwork {
 			continue // every port (id 0)
 		}
-		lk := listKey{np: t.npID[c]}
+		lk := listKey{np: np[c]}
 		lk.rules.n = len(cl.inRules)
 		if lk.rules.n > 0 {
 			lk.rules.rules = &cl.inRules[0]
@@ -300,16 +297,7 @@ func (t *termIndex) maxIngress(g *Graph) {
 		if !ok {
 			var ports evaluator.PortSet
 			for _, q := range cl.inRules {
-				spec := &g.portSpecs[q.ports]
-				p := spec.numeric
-				if len(spec.named) > 0 {
-					key := uint64(q.ports)<<32 | uint64(lk.np)
-					if p, ok = named[key]; !ok {
-						p = spec.portsFor(cl.namedPorts)
-						named[key] = p
-					}
-				}
-				ports = ports.Union(p)
+				ports = ports.Union(specs.ports(q.ports, int32(c)))
 			}
 			id = int32(len(t.inMaxSets))
 			perList[lk] = id

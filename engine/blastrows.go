@@ -51,9 +51,8 @@ type lane struct {
 	// chains pass over the classes and the positions of Graph.addrs the
 	// lane need never visit again (eachLivePeer).
 	chains chains
-	// named caches the ports of port specs that name ports, per (spec,
-	// named-port set of the destination).
-	named map[uint64]evaluator.PortSet
+	// specs resolves port specs towards the lane's destinations (portsFor).
+	specs *specPorts
 	// holders finds which of one rule's sources an admitting set holds.
 	holders holders
 	// selList holds, per class c, the admitting sets whose selected part
@@ -256,7 +255,7 @@ func (w *walk) newLane(part, parts int32) *lane {
 	k := int64(len(w.g.classes))
 	lo, hi := int32(int64(part)*k/int64(parts)), int32(int64(part+1)*k/int64(parts))
 	return &lane{w: w, lo: lo, hi: hi, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
-		named: map[uint64]evaluator.PortSet{}}
+		specs: newSpecPorts(w.g)}
 }
 
 // reset readies a lane kept from an earlier walk for walk w. The stamps
@@ -272,20 +271,7 @@ func (l *lane) reset(w *walk) {
 
 // portsFor returns the ports port spec number spec allows towards class cd
 // (§2.9: named ports resolve on the destination's containers).
-func (l *lane) portsFor(spec, cd int32) evaluator.PortSet {
-	g := l.w.g
-	s := &g.portSpecs[spec]
-	if len(s.named) == 0 {
-		return s.numeric
-	}
-	key := uint64(spec)<<32 | uint64(g.termIdx().npID[cd])
-	ports, ok := l.named[key]
-	if !ok {
-		ports = s.portsFor(g.classes[cd].namedPorts)
-		l.named[key] = ports
-	}
-	return ports
-}
+func (l *lane) portsFor(spec, cd int32) evaluator.PortSet { return l.specs.ports(spec, cd) }
 
 // mine reports whether destination class cd belongs to the lane.
 func (l *lane) mine(cd int32) bool { return l.lo <= cd && cd < l.hi }

@@ -271,30 +271,7 @@ func (g *Graph) buildAdmit() {
 		// The ports of a rule depend on its port spec and, when the spec
 		// names ports, on the class's named ports (§2.9): numbered per spec,
 		// or per (spec, named-port set).
-		np := g.namedPortSets()
-		numeric := make([]int32, len(g.portSpecs))
-		for i := range numeric {
-			numeric[i] = -1
-		}
-		named := map[uint64]int32{}
-		portsID := func(spec, cd int32) int32 {
-			s := &g.portSpecs[spec]
-			if len(s.named) == 0 {
-				if numeric[spec] < 0 {
-					numeric[spec] = int32(len(g.admitPorts))
-					g.admitPorts = append(g.admitPorts, s.numeric)
-				}
-				return numeric[spec]
-			}
-			key := uint64(spec)<<32 | uint64(np[cd])
-			id, ok := named[key]
-			if !ok {
-				id = int32(len(g.admitPorts))
-				named[key] = id
-				g.admitPorts = append(g.admitPorts, s.portsFor(g.classes[cd].namedPorts))
-			}
-			return id
-		}
+		ports := newSpecPorts(g)
 		// The admissions of all sets live in one array, set by set
 		// (admissions): counted first, then filled.
 		g.admitStart = make([]int32, len(g.peerSets)+1)
@@ -322,10 +299,11 @@ func (g *Graph) buildAdmit() {
 				continue
 			}
 			for _, r := range cl.inRules {
-				g.admitList[next[r.peers]] = admitRule{class: int32(cd), ports: portsID(r.ports, int32(cd))}
+				g.admitList[next[r.peers]] = admitRule{class: int32(cd), ports: ports.id(r.ports, int32(cd))}
 				next[r.peers]++
 			}
 		}
+		g.admitPorts = ports.sets
 		for ps := range g.peerSets {
 			if len(g.admittedVia[ps]) > 0 && g.peerSets[ps].all {
 				g.allSets = append(g.allSets, int32(ps))

@@ -257,6 +257,54 @@ func (s *portSpec) nonEmptyFor(dst []model.ContainerPort) bool {
 	return false
 }
 
+// specPorts numbers what port specs admit towards classes: per spec that
+// names no port, and per (spec, named-port set of the destination) for one
+// that does (§2.9: a named port resolves on the destination's containers),
+// so that each is resolved once. Not safe for concurrent use.
+type specPorts struct {
+	g       *Graph
+	np      []int32          // Graph.namedPortSets
+	numeric []int32          // per spec naming no port: its number (-1: none yet)
+	named   map[uint64]int32 // per (spec, named-port set): its number
+	sets    []evaluator.PortSet
+}
+
+func newSpecPorts(g *Graph) *specPorts {
+	s := &specPorts{g: g, np: g.namedPortSets(), numeric: make([]int32, len(g.portSpecs)), named: map[uint64]int32{}}
+	for i := range s.numeric {
+		s.numeric[i] = -1
+	}
+	return s
+}
+
+// id returns the number of what port spec spec admits towards class c.
+func (s *specPorts) id(spec, c int32) int32 {
+	ps := &s.g.portSpecs[spec]
+	if len(ps.named) == 0 {
+		if s.numeric[spec] < 0 {
+			s.numeric[spec] = int32(len(s.sets))
+			s.sets = append(s.sets, ps.numeric)
+		}
+		return s.numeric[spec]
+	}
+	key := uint64(spec)<<32 | uint64(s.np[c])
+	id, ok := s.named[key]
+	if !ok {
+		id = int32(len(s.sets))
+		s.named[key] = id
+		s.sets = append(s.sets, ps.portsFor(s.g.classes[c].namedPorts))
+	}
+	return id
+}
+
+// ports returns what port spec spec admits towards class c.
+func (s *specPorts) ports(spec, c int32) evaluator.PortSet {
+	if ps := &s.g.portSpecs[spec]; len(ps.named) == 0 {
+		return ps.numeric
+	}
+	return s.sets[s.id(spec, c)]
+}
+
 // portsFor is the port set the spec admits towards a destination.
 func (s *portSpec) portsFor(dst []model.ContainerPort) evaluator.PortSet {
 	if len(s.named) == 0 {
