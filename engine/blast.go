@@ -405,7 +405,8 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 		// Destinations with open ingress: the egress rules alone decide,
 		// whoever the source is, so each rule is expanded once per walk.
 		w.listOpenDone[key] = true
-		ids := g.termIdx().egIDs[cs]
+		t := g.termIdx() // not before: a walk without enforcement needs none
+		ids := t.egIDs[cs]
 		for k, r := range src.egRules {
 			id := ids[k]
 			if w.ruleDone[id] {
@@ -420,8 +421,7 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 					visit(cd, ports)
 				}
 			}
-			t := g.termIdx()
-			if int(g.peerSetSize(r.peers)) > 4*len(g.openIn) {
+			if int(t.setSize[r.peers]) > 4*len(g.openIn) {
 				// Most of the cluster: test the few open classes instead.
 				// Classes done stay done for the rest of the walk, so they
 				// leave the list for later rules.
