@@ -254,8 +254,10 @@ func (w *walk) newLane(part, parts int32) *lane {
 	n := len(w.g.peerSets)
 	k := int64(len(w.g.classes))
 	lo, hi := int32(int64(part)*k/int64(parts)), int32(int64(part+1)*k/int64(parts))
-	return &lane{w: w, lo: lo, hi: hi, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
+	l := &lane{w: w, lo: lo, hi: hi, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
 		specs: newSpecPorts(w.g)}
+	l.holders = holders{g: w.g, t: w.g.termIdx(), sel: l.selOf}
+	return l
 }
 
 // reset readies a lane kept from an earlier walk for walk w. The stamps
@@ -326,7 +328,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 		if !started {
 			// Most rules of a late hop have no live peer left: their
 			// sources' sets are marked only when one is met.
-			l.holders.start(g, t, srcs, l.selOf)
+			l.holders.start(srcs)
 			started = true
 		}
 		if w.wholeHop[cd] < 0 {
@@ -546,7 +548,8 @@ func (l *lane) admissions(ps int32) []admitRule {
 // holders answers, for the sources of one egress rule, which of them an
 // admitting peer set holds first (in frontier order), sharing the work
 // between the sets: the sets selecting each source are marked once, and
-// each lazy term and block is tested once against the sources.
+// each lazy term and block is tested once against the sources. Its tables
+// are made on the first round.
 type holders struct {
 	g    *Graph
 	t    *termIndex
@@ -561,11 +564,10 @@ type holders struct {
 	blockNow, blockIdx []int32
 }
 
-// start begins a round for the sources srcs of one rule, the sets holding
-// a class in their selected part given by sel.
-func (h *holders) start(g *Graph, t *termIndex, srcs []int32, sel func(c int32) []int32) {
+// start begins a round for the sources srcs of one rule.
+func (h *holders) start(srcs []int32) {
 	if h.selNow == nil {
-		h.g, h.t, h.sel = g, t, sel
+		g := h.g
 		h.selNow, h.selIdx = make([]int32, len(g.peerSets)), make([]int32, len(g.peerSets))
 		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
 		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
