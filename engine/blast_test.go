@@ -68,6 +68,23 @@ func TestBlastRadiusInLanes(t *testing.T) {
 	}
 }
 
+// TestBlastRadiusBothWaysInOneWalk repeats the closure and path checks with
+// a low peer count for expanding a rule from the ingress side, so that one
+// walk expands small rules through their peers and larger ones from the
+// admitting sets, as a large cluster does, in one lane and in several.
+func TestBlastRadiusBothWaysInOneWalk(t *testing.T) {
+	defer func(l, n int) { walkLanes, reverseMinPeers = l, n }(walkLanes, reverseMinPeers)
+	seed := uint64(7000)
+	for _, lanes := range []int{1, 2, 3} {
+		for _, peers := range []int{1, 3, 6} {
+			walkLanes, reverseMinPeers = lanes, peers
+			checkBlastClosure(t, seed, seed+30)
+			checkBlastPaths(t, seed, seed+10)
+			seed += 30
+		}
+	}
+}
+
 func checkBlastClosure(t *testing.T, from, to uint64) {
 	t.Helper()
 	for seed := from; seed < to; seed++ {
@@ -516,9 +533,11 @@ func TestBlastRadiusPathThroughFirstSource(t *testing.T) {
 
 // TestBlastRadiusRuleMetAgain covers an egress rule whose destination is not
 // admitted from the first source that has it and is from a later one: the
-// rule must not be taken as spent after the first hop, in any lane.
+// rule must not be taken as spent after the first hop, in any lane, whether
+// it is expanded through its peers or from the admitting sets (its one peer
+// is then at, or above, the peer count that decides the way).
 func TestBlastRadiusRuleMetAgain(t *testing.T) {
-	defer func(l int) { walkLanes = l }(walkLanes)
+	defer func(l, n int) { walkLanes, reverseMinPeers = l, n }(walkLanes, reverseMinPeers)
 	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "a", "b", "d")...)
 	// a and b share the rule towards d, which admits only b; a also reaches b.
 	docs = append(docs,
@@ -528,10 +547,12 @@ func TestBlastRadiusRuleMetAgain(t *testing.T) {
 		policyDoc("lat", "ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchLabels: {role: b}}}]}]}"))
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	for _, lanes := range []int{1, 2, 3} {
-		walkLanes = lanes
-		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
-		if diff := cmp.Diff([]string{"1:lat/Pod/a", "2:lat/Pod/b", "3:lat/Pod/d"}, hopLines(b, nil)); diff != "" {
-			t.Errorf("%d lanes: hops (-want +got):\n%s", lanes, diff)
+		for _, peers := range []int{4096, 1, 0} {
+			walkLanes, reverseMinPeers = lanes, peers
+			b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
+			if diff := cmp.Diff([]string{"1:lat/Pod/a", "2:lat/Pod/b", "3:lat/Pod/d"}, hopLines(b, nil)); diff != "" {
+				t.Errorf("%d lanes, reverseMinPeers %d: hops (-want +got):\n%s", lanes, peers, diff)
+			}
 		}
 	}
 }
