@@ -88,13 +88,11 @@ func (g *Graph) BlastRadius(sources []*model.Pod, catalog []*model.Network, opts
 	// found afterwards (targets).
 	reach := opts
 	reach.Target = nil
-	// The first walk after compile also numbers the workloads and the pods'
-	// ids, which collect needs at the end; that goes on beside the walk.
+	// The first walk after compile also numbers the workloads and lists
+	// the pods in id order, which collect needs at the end; that goes on
+	// beside the walk.
 	var numbering sync.WaitGroup
-	numbering.Go(func() {
-		g.workloads()
-		g.podIDs()
-	})
+	numbering.Go(func() { g.podRoster() })
 	defer numbering.Wait()
 	w := g.walkFrom(sources, reach)
 	b := &Blast{Sources: sources}
@@ -699,135 +697,148 @@ func (w *walk) pathTo(pi, pred int32) []string {
 }
 
 // collect groups the reached pods by hop and workload, workloads in id
-// order and pods in pod order within each.
+// order and pods in id order within each. It reads the pods in that order
+// (Graph.podRoster), so nothing is sorted per walk; the two halves of the
+// roster are read side by side, once to count each hop's rows and once to
+// fill them, so that every slice is made at its exact size.
 func (w *walk) collect(b *Blast) {
 	g := w.g
-	marked := make([]bool, len(g.pods))
-	for _, layer := range w.layers {
-		for _, c := range layer {
-			for _, pi := range g.classes[c].pods {
-				marked[pi] = true
-			}
+	roster, start := g.podRoster()
+	// The halves split the workloads where the roster is halved.
+	mid := sort.Search(len(start)-1, func(r int) bool { return 2*int(start[r]) >= len(roster) })
+	spans := [2][2]int{{0, mid}, {mid, len(start) - 1}}
+	hops := make([]int32, len(roster)) // per roster entry: the pod's hop, or 0
+	var counts [2]rowCount
+	var both sync.WaitGroup
+	for h, span := range spans {
+		both.Go(func() { counts[h] = w.countRows(hops, span[0], span[1]) })
+	}
+	both.Wait()
+	// Each hop's rows are those of the first half, then of the second.
+	nHops := max(len(counts[0].rows), len(counts[1].rows))
+	total := 0
+	for _, c := range counts {
+		b.ReachedPods += c.pods
+		for _, n := range c.rows {
+			total += n
 		}
 	}
-	podWL, ids, rank := g.workloads()
-	podIDs := g.podIDs()
-	// Groups are (hop, workload) pairs; per workload, its groups form a
-	// chain through gNext (-1 ends it): the pods of one workload may be
-	// reached at different hops. The first pass numbers the groups and
-	// counts their pods, so that the second fills slices of the exact size.
-	first := make([]int32, len(ids))
-	for i := range first {
-		first[i] = -1
-	}
-	var gHop, gWL, gNext, gCount, gPod, gPred []int32
-	podGroup := make([]int32, len(g.pods))
-	namespaces := make([]bool, len(g.snap.Namespaces))
-	// Each pod's hop and first predecessor, found in halves side by side;
-	// podGroup holds the predecessor until the pod's group replaces it.
-	hops := make([]int32, len(g.pods))
-	var halves sync.WaitGroup
-	for h := range 2 {
-		halves.Go(func() {
-			for pi := h * len(marked) / 2; pi < (h+1)*len(marked)/2; pi++ {
-				if marked[pi] {
-					hops[pi], _, podGroup[pi] = w.podHop(int32(pi))
-				}
-			}
-		})
-	}
-	halves.Wait()
-	for pi, ok := range marked {
-		if !ok {
-			continue
-		}
-		hop, pred := hops[pi], podGroup[pi]
-		if hop <= 0 {
-			marked[pi] = false
-			continue
-		}
-		b.ReachedPods++
-		namespaces[g.classes[g.podClass[pi]].nsID] = true
-		wl := podWL[pi]
-		gi := first[wl]
-		for gi >= 0 && gHop[gi] != hop {
-			gi = gNext[gi]
-		}
-		if gi < 0 {
-			gi = int32(len(gHop))
-			gHop, gWL, gNext = append(gHop, hop), append(gWL, wl), append(gNext, first[wl])
-			gCount, gPod, gPred = append(gCount, 0), append(gPod, int32(pi)), append(gPred, pred)
-			first[wl] = gi
-		}
-		gCount[gi]++
-		podGroup[pi] = gi
-	}
-	order := make([]int32, len(gHop))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if gHop[a] != gHop[b] {
-			return int(gHop[a] - gHop[b])
-		}
-		return int(rank[gWL[a]] - rank[gWL[b]])
-	})
-	slot := make([]int32, len(order)) // group → its place in order
-	rws := make([]ReachedWorkload, len(order))
-	pods := make([]string, b.ReachedPods)
+	rws := make([]ReachedWorkload, total)
+	b.Hops = make([][]ReachedWorkload, nHops)
+	var next [2][]int // per half and hop, where its next row goes
 	off := 0
-	for k, gi := range order {
-		slot[gi] = int32(k)
-		n := int(gCount[gi])
-		rws[k] = ReachedWorkload{Workload: ids[gWL[gi]], Pods: pods[off : off : off+n]}
-		off += n
-	}
-	// The example paths are built beside the filling of the rows, which
-	// writes their other fields.
-	var paths sync.WaitGroup
-	paths.Go(func() {
-		for k, gi := range order {
-			rws[k].Path = w.pathTo(gPod[gi], gPred[gi])
-		}
-	})
-	defer paths.Wait()
-	for pi, ok := range marked {
-		if !ok {
-			continue
-		}
-		_, ports, _ := w.podHop(int32(pi))
-		rw := &rws[slot[podGroup[pi]]]
-		rw.Pods = append(rw.Pods, podIDs[pi])
-		if !ports.Equal(rw.Ports) {
-			rw.Ports = rw.Ports.Union(ports)
-		}
-	}
-	for k := 0; k < len(order); {
-		hop := gHop[order[k]]
-		end := k
-		for end < len(order) && gHop[order[end]] == hop {
-			if pods := rws[end].Pods; !slices.IsSorted(pods) {
-				slices.Sort(pods)
+	for hop := range nHops {
+		from := off
+		for h, c := range counts {
+			next[h] = append(next[h], off)
+			if hop < len(c.rows) {
+				off += c.rows[hop]
 			}
-			end++
 		}
-		for len(b.Hops) < int(hop) {
-			b.Hops = append(b.Hops, nil)
+		if off > from {
+			b.Hops[hop] = rws[from:off:off]
 		}
-		b.Hops[hop-1] = rws[k:end:end]
-		k = end
 	}
-	for i, in := range namespaces {
-		if in {
+	var namespaces [2][]bool
+	for h, span := range spans {
+		both.Go(func() { namespaces[h] = w.fillRows(rws, hops, next[h], counts[h].pods, span[0], span[1]) })
+	}
+	both.Wait()
+	for i, in := range namespaces[0] {
+		if in || namespaces[1][i] {
 			b.Namespaces = append(b.Namespaces, g.snap.Namespaces[i].Name)
 		}
 	}
 	sort.Strings(b.Namespaces)
-	for i := range g.pods {
-		if g.podClass[i] >= 0 {
-			b.TotalPods++
+	b.TotalPods = len(roster)
+}
+
+// rowCount counts the rows of a range of workloads per hop (1, 2, ...), and
+// their pods.
+type rowCount struct {
+	rows []int
+	pods int
+}
+
+// countRows writes the hop of each reached pod of the workloads of rank lo
+// to hi-1 into hops (by roster entry) and counts their rows: one per
+// workload and hop at which some of its pods are first reached.
+func (w *walk) countRows(hops []int32, lo, hi int) rowCount {
+	g := w.g
+	roster, start := g.podRoster()
+	var c rowCount
+	var seen []int32 // the hops of the workload's rows so far
+	for r := lo; r < hi; r++ {
+		seen = seen[:0]
+		for i := start[r]; i < start[r+1]; i++ {
+			if w.hop[g.podClass[roster[i]]] < 0 {
+				continue // no pod of its class was reached
+			}
+			hop, _, _ := w.podHop(roster[i])
+			if hop <= 0 {
+				continue
+			}
+			hops[i] = hop
+			c.pods++
+			if slices.Contains(seen, hop) {
+				continue
+			}
+			seen = append(seen, hop)
+			for len(c.rows) < int(hop) {
+				c.rows = append(c.rows, 0)
+			}
+			c.rows[hop-1]++
 		}
 	}
+	return c
+}
+
+// fillRows makes the rows of the workloads of rank lo to hi-1 at next (per
+// hop, where the next row goes), from the hops countRows found: each row
+// holds its pods in id order, the ports by which the previous hop reaches
+// them and the path to the first of them in pod order. It returns the
+// namespaces of the reached pods.
+func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, pods int, lo, hi int) (namespaces []bool) {
+	g := w.g
+	roster, start := g.podRoster()
+	podWL, ids, _ := g.workloads()
+	podIDs := g.podIDs()
+	names := make([]string, 0, pods)
+	namespaces = make([]bool, len(g.snap.Namespaces))
+	var seen []int32 // the hops of the workload's rows so far
+	for r := lo; r < hi; r++ {
+		wl := hops[start[r]:start[r+1]]
+		seen = seen[:0]
+		for k, hop := range wl {
+			if hop == 0 || slices.Contains(seen, hop) {
+				continue // not reached, or this hop's row is made
+			}
+			seen = append(seen, hop)
+			rw := &rws[next[hop-1]]
+			next[hop-1]++
+			first, firstPred := int32(-1), int32(-1)
+			off := len(names)
+			for j := k; j < len(wl); j++ {
+				if wl[j] != hop {
+					continue
+				}
+				pi := roster[int(start[r])+j]
+				_, ports, pred := w.podHop(pi)
+				names = append(names, podIDs[pi])
+				if !ports.Equal(rw.Ports) {
+					rw.Ports = rw.Ports.Union(ports)
+				}
+				if first < 0 || pi < first {
+					first, firstPred = pi, pred
+				}
+			}
+			rw.Workload = ids[podWL[first]]
+			rw.Pods = names[off:len(names):len(names)]
+			rw.Path = w.pathTo(first, firstPred)
+			namespaces[g.classes[g.podClass[first]].nsID] = true
+		}
+	}
+	return namespaces
 }
 
 // networks adds the catalogue networks reached from any reached class

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -125,17 +126,37 @@ func checkBlastClosure(t *testing.T, from, to uint64) {
 			b := g.BlastRadius([]*model.Pod{src}, nil, opts)
 			got := map[string]int{}
 			for h, hop := range b.Hops {
-				for _, w := range hop {
+				for i, w := range hop {
 					for _, p := range w.Pods {
 						got[p] = h + 1
 					}
 					if len(w.Path) != h+2 { // the source, then one workload per hop
 						t.Fatalf("seed %d: path %v for hop %d", seed, w.Path, h+1)
 					}
+					if w.Path[0] != workloadID(src) || w.Path[h+1] != w.Workload {
+						t.Fatalf("seed %d: path %v of %s does not run from %s to it", seed, w.Path, w.Workload, src.ID())
+					}
+					// Rows come in workload id order, once per hop, their pods in id order.
+					if i > 0 && hop[i-1].Workload >= w.Workload {
+						t.Fatalf("seed %d hop %d: row %s after %s", seed, h+1, w.Workload, hop[i-1].Workload)
+					}
+					if !slices.IsSorted(w.Pods) || len(slices.Compact(slices.Clone(w.Pods))) != len(w.Pods) {
+						t.Fatalf("seed %d hop %d: pods of %s not in id order: %v", seed, h+1, w.Workload, w.Pods)
+					}
 				}
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("seed %d port %d from %s (-naive +walk):\n%s\n%s", seed, port, src.ID(), diff, r.Manifests)
+			}
+			wantNS := map[string]bool{}
+			for id := range want {
+				wantNS[r.Snapshot.Pod(id).Namespace] = true
+			}
+			if diff := cmp.Diff(slices.Sorted(maps.Keys(wantNS)), b.Namespaces, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d port %d: namespaces (-naive +walk):\n%s", seed, port, diff)
+			}
+			if b.TotalPods != len(active) {
+				t.Fatalf("seed %d: TotalPods %d, want %d", seed, b.TotalPods, len(active))
 			}
 			// The ports of each reached workload: what the pods of the previous
 			// hop may use towards its pods.
@@ -715,4 +736,55 @@ func TestBlastRadiusTargetPathsThroughOwnNode(t *testing.T) {
 	}
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
 	checkTargetPaths(t, g, "x", [][]string{{"lat/Pod/s", "lat/Pod/h1", "lat/Pod/p", "lat/Pod/x"}})
+}
+
+// TestBlastRadiusRowsByWorkloadAndHop covers how reached pods become rows: one
+// row per workload and hop, rows in workload id order, pods in id order
+// ("db-10" before "db-2"), and a workload whose pods are first reached at two
+// hops, with the later hop's path running through the workload itself.
+func TestBlastRadiusRowsByWorkloadAndHop(t *testing.T) {
+	pod := func(name, role, ip, owner string) string {
+		meta := fmt.Sprintf("name: %s, namespace: x, labels: {role: %s}", name, role)
+		if owner != "" {
+			meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u1, controller: true}]"
+		}
+		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
+	}
+	admit := func(name, to, from string) string {
+		return policyDoc("x", name, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchLabels: {role: "+from+"}}}]}]}")
+	}
+	g := graphOf(t, evaluator.DefaultOptions(),
+		"apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n",
+		pod("a", "a", "10.0.0.1", ""), pod("b", "b", "10.0.0.2", ""),
+		pod("db-2", "db", "10.0.0.3", "db"), pod("db-10", "db", "10.0.0.4", "db"), pod("db-0", "db", "10.0.0.5", "db"),
+		pod("db-9", "late", "10.0.0.6", "db"), pod("z", "z", "10.0.0.7", ""),
+		admit("to-a", "a", "nobody"), admit("to-b", "b", "a"), admit("to-db", "db", "a"), admit("to-late", "late", "db"), admit("to-z", "z", "late"))
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("x/a")}, nil, BlastOptions{})
+	type row struct {
+		Workload string
+		Pods     []string
+		Path     string
+	}
+	var got [][]row
+	for _, hop := range b.Hops {
+		var rows []row
+		for _, w := range hop {
+			rows = append(rows, row{w.Workload, w.Pods, join(w.Path)})
+		}
+		got = append(got, rows)
+	}
+	want := [][]row{
+		{
+			{"x/Pod/b", []string{"x/b"}, "x/Pod/a → x/Pod/b"},
+			{"x/StatefulSet/db", []string{"x/db-0", "x/db-10", "x/db-2"}, "x/Pod/a → x/StatefulSet/db"},
+		},
+		{{"x/StatefulSet/db", []string{"x/db-9"}, "x/Pod/a → x/StatefulSet/db → x/StatefulSet/db"}},
+		{{"x/Pod/z", []string{"x/z"}, "x/Pod/a → x/StatefulSet/db → x/StatefulSet/db → x/Pod/z"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if b.ReachedPods != 6 || b.TotalPods != 7 {
+		t.Errorf("reached %d of %d pods, want 6 of 7", b.ReachedPods, b.TotalPods)
+	}
 }

@@ -80,6 +80,11 @@ type Graph struct {
 	workloadRank  []int32 // per workload, its position in id order
 	podIDsOnce    sync.Once
 	podIDList     []string
+	// The pods that take part, by workload rank and then by id: those of
+	// the workload of rank r are roster[rosterStart[r]:rosterStart[r+1]].
+	rosterOnce  sync.Once
+	roster      []int32
+	rosterStart []int32
 	// Each class's set of named container ports, numbered on first use.
 	namedOnce sync.Once
 	namedSet  []int32

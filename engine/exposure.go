@@ -288,6 +288,41 @@ func (g *Graph) podIDs() []string {
 	return g.podIDList
 }
 
+// podRoster returns the pods that take part in workload id order and, within a
+// workload, in pod id order, with where each workload's pods start (indexed
+// by rank; the last entry is the end), made on first use: a blast radius
+// lists its rows in this order, so it sorts nothing per walk.
+func (g *Graph) podRoster() (pods, start []int32) {
+	g.rosterOnce.Do(func() {
+		podWL, ids, rank := g.workloads()
+		podIDs := g.podIDs()
+		start := make([]int32, len(ids)+1)
+		for pi, wl := range podWL {
+			if g.podClass[pi] >= 0 {
+				start[rank[wl]+1]++
+			}
+		}
+		for r := range ids {
+			start[r+1] += start[r]
+		}
+		pods := make([]int32, start[len(ids)])
+		next := slices.Clone(start[:len(ids)])
+		for pi, wl := range podWL {
+			if g.podClass[pi] >= 0 {
+				pods[next[rank[wl]]] = int32(pi)
+				next[rank[wl]]++
+			}
+		}
+		for r := range ids {
+			if wl := pods[start[r]:start[r+1]]; len(wl) > 1 {
+				slices.SortFunc(wl, func(a, b int32) int { return strings.Compare(podIDs[a], podIDs[b]) })
+			}
+		}
+		g.roster, g.rosterStart = pods, start
+	})
+	return g.roster, g.rosterStart
+}
+
 // mostSpecific gives each network the addresses for which it holds the longest
 // containing prefix of the catalogue (ties go to the network listed first).
 func mostSpecific(catalog []*model.Network) []*netipx.IPSet {
