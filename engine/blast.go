@@ -147,11 +147,10 @@ type walk struct {
 	seq                 int32      // position of the source being expanded in its layer
 	pos, predSeq        []int32    // per class: position in its layer; pred's position
 	openDone            bool       // the open-ingress classes were reached from open egress
-	listOpenDone        map[tableKey]bool
-	ruleDone            []bool  // per egress rule number (termIndex.egIDs): expanded towards open ingress
-	openLeft            []int32 // the open-ingress classes not yet done (made on first use)
-	exhausted           []int32 // per egress rule number: the hop by which its isolated destinations were all reached (0: none)
-	rulesMet            []int32 // the egress rule numbers with an entry in ruleDone or exhausted (some twice)
+	ruleDone            []bool     // per egress rule number (termIndex.egIDs): expanded towards open ingress
+	openLeft            []int32    // the open-ingress classes not yet done (made on first use)
+	exhausted           []int32    // per egress rule number: the hop by which its isolated destinations were all reached (0: none)
+	rulesMet            []int32    // the egress rule numbers with an entry in ruleDone or exhausted (some twice)
 	paths               bool
 	predGroups          [][]int32         // class → groups reaching all its pods at its first hop
 	podPreds            map[int32][]int32 // pod → host-network classes reaching it alone at its hop
@@ -206,8 +205,16 @@ type walkScratch struct {
 	ruleDone                      []bool  // per egress rule number
 	exhausted                     []int32 // per egress rule number
 	ruleSlot                      []mark  // per egress rule number: its index in a hop's rules
-	round                         int32   // the current round of ruleSlot
-	lanes                         []*lane
+	round                         int32   // the current round of ruleSlot and setFirst
+	// A hop's isolated rules and their sources (isolatedRows), kept for
+	// the next hop and walk.
+	rows hopRules
+	// setFirst holds, per ingress peer set, the first source with open
+	// egress it admits at a hop (openAdmitters), made on first use.
+	setFirst []mark
+	// rosterHops holds collect's hop per entry of Graph.podRoster.
+	rosterHops []int32
+	lanes      []*lane
 	// open walks egress rules' peers towards classes with open ingress.
 	open chains
 }
@@ -257,7 +264,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	s := g.scratch()
 	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
 		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
-		pods: s.pods, podsOn: s.podsOn, listOpenDone: map[tableKey]bool{},
+		pods: s.pods, podsOn: s.podsOn,
 		paths: opts.Target != nil}
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
@@ -396,13 +403,8 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 		if len(src.egRules) == 0 {
 			continue
 		}
-		key := tableKey{rules: &src.egRules[0], n: len(src.egRules)}
-		if w.listOpenDone[key] {
-			continue
-		}
 		// Destinations with open ingress: the egress rules alone decide,
 		// whoever the source is, so each rule is expanded once per walk.
-		w.listOpenDone[key] = true
 		t := g.termIdx() // not before: a walk without enforcement needs none
 		ids := t.egIDs[cs]
 		for k, r := range src.egRules {
@@ -503,24 +505,29 @@ func (w *walk) openAdmitters(sources []int32) openSets {
 		w.lazyDone = make([]bool, len(g.lazyTerms))
 		w.blockDone = make([]bool, len(g.blocks))
 	}
-	from := map[int32]int32{}
+	s := w.scratch
+	if s.setFirst == nil {
+		s.setFirst = make([]mark, len(g.peerSets))
+	}
+	s.round++
+	from, round := s.setFirst, s.round
 	var open openSets
 	g.admittingSets(sources, w.lazyDone, w.blockDone, func(ps, cs int32) {
 		if w.psDone[ps] {
 			return
 		}
-		if prev, ok := from[ps]; !ok {
+		if m := &from[ps]; m.now != round {
 			open.sets = append(open.sets, ps)
-			from[ps] = cs
-		} else if w.pos[cs] < w.pos[prev] {
-			from[ps] = cs
+			m.now, m.val = round, cs
+		} else if w.pos[cs] < w.pos[m.val] {
+			m.val = cs
 		}
 	})
 	slices.Sort(open.sets)
 	open.from = make([]int32, len(open.sets))
 	for i, ps := range open.sets {
 		w.psDone[ps] = true
-		open.from[i] = from[ps]
+		open.from[i] = from[ps].val
 	}
 	return open
 }
@@ -688,11 +695,16 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 // a source, as workload ids.
 func (w *walk) pathTo(pi, pred int32) []string {
 	podWL, ids, _ := w.g.workloads()
-	out := []string{ids[podWL[pi]]}
+	n := 1
 	for c := pred; c >= 0; c = w.pred[c] {
-		out = append(out, ids[podWL[w.firstPod[c]]])
+		n++
 	}
-	slices.Reverse(out)
+	out := make([]string, n)
+	out[n-1] = ids[podWL[pi]]
+	for c := pred; c >= 0; c = w.pred[c] {
+		n--
+		out[n-1] = ids[podWL[w.firstPod[c]]]
+	}
 	return out
 }
 
@@ -707,7 +719,10 @@ func (w *walk) collect(b *Blast) {
 	// The halves split the workloads where the roster is halved.
 	mid := sort.Search(len(start)-1, func(r int) bool { return 2*int(start[r]) >= len(roster) })
 	spans := [2][2]int{{0, mid}, {mid, len(start) - 1}}
-	hops := make([]int32, len(roster)) // per roster entry: the pod's hop, or 0
+	// Per roster entry: the pod's hop, or 0.
+	hops := slices.Grow(w.scratch.rosterHops[:0], len(roster))[:len(roster)]
+	clear(hops)
+	w.scratch.rosterHops = hops
 	var counts [2]rowCount
 	var both sync.WaitGroup
 	for h, span := range spans {
@@ -744,8 +759,18 @@ func (w *walk) collect(b *Blast) {
 		both.Go(func() { namespaces[h] = w.fillRows(rws, hops, next[h], counts[h].pods, span[0], span[1]) })
 	}
 	both.Wait()
+	n := 0
 	for i, in := range namespaces[0] {
-		if in || namespaces[1][i] {
+		if in = in || namespaces[1][i]; in {
+			namespaces[0][i] = true
+			n++
+		}
+	}
+	if n > 0 {
+		b.Namespaces = make([]string, 0, n)
+	}
+	for i, in := range namespaces[0] {
+		if in {
 			b.Namespaces = append(b.Namespaces, g.snap.Namespaces[i].Name)
 		}
 	}

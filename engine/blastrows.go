@@ -112,20 +112,12 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup, o
 	g := w.g
 	// The rules in the order the frontier meets them, and each rule's
 	// sources in frontier order: srcs[start[i]:start[i+1]] for rules[i].
-	npairs := 0
-	for _, cs := range frontier {
-		if cl := &g.classes[cs]; !cl.hostNetwork && cl.isolatedEg {
-			npairs += len(cl.egRules)
-		}
-	}
-	rules := make([]ruleRef, 0, len(frontier))
-	ids := make([]int32, 0, len(frontier))
+	hr := &w.scratch.rows
+	rules, ids, pairs := hr.rules[:0], hr.ids[:0], hr.pairs[:0]
 	t := g.termIdx()
 	slot := w.scratch.ruleSlot
 	w.scratch.round++
 	round := w.scratch.round
-	type pair struct{ rule, src int32 }
-	pairs := make([]pair, 0, npairs)
 	for _, cs := range frontier {
 		cl := &g.classes[cs]
 		if cl.hostNetwork || !cl.isolatedEg {
@@ -141,25 +133,28 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup, o
 				rules = append(rules, cl.egRules[k])
 				ids = append(ids, id)
 			}
-			pairs = append(pairs, pair{m.val, cs})
+			pairs = append(pairs, rulePair{m.val, cs})
 		}
 	}
+	hr.rules, hr.ids, hr.pairs = rules, ids, pairs
 	if len(rules) == 0 && len(open.sets) == 0 {
 		return
 	}
-	start := make([]int32, len(rules)+1)
+	start := slices.Grow(hr.start[:0], len(rules)+1)[:len(rules)+1]
+	clear(start)
 	for _, p := range pairs {
 		start[p.rule+1]++
 	}
 	for i := range rules {
 		start[i+1] += start[i]
 	}
-	srcs := make([]int32, len(pairs))
-	next := slices.Clone(start[:len(rules)])
+	srcs := slices.Grow(hr.srcs[:0], len(pairs))[:len(pairs)]
+	next := append(hr.next[:0], start[:len(rules)]...)
 	for _, p := range pairs {
 		srcs[next[p.rule]] = p.src
 		next[p.rule]++
 	}
+	hr.start, hr.srcs, hr.next = start, srcs, next
 	sources := func(i int) []int32 { return srcs[start[i]:start[i+1]] }
 	if w.lanes == nil {
 		n := walkLanes
@@ -229,6 +224,19 @@ func (w *walk) isolatedRows(frontier []int32, hop int32, side *sync.WaitGroup, o
 		}
 	}
 }
+
+// hopRules are a hop's egress rules met by sources with isolated egress
+// (rules, with their numbers in ids) and each rule's sources in frontier
+// order, srcs[start[i]:start[i+1]] for rules[i], found through pairs.
+type hopRules struct {
+	rules            []ruleRef
+	ids, start, srcs []int32
+	next             []int32
+	pairs            []rulePair
+}
+
+// rulePair is a source and the index of one of its rules in hopRules.rules.
+type rulePair struct{ rule, src int32 }
 
 // openAdmissions reaches the lane's classes that the sets in open admit,
 // from each set's first source (§2.3, §2.4).
