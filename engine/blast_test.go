@@ -510,6 +510,68 @@ func TestBlastRadiusSharedLazyTerm(t *testing.T) {
 	}
 }
 
+// TestBlastRadiusTermOutlivesOneSet covers a term (a lazy selector, or
+// address blocks) named by two admitting sets, one of which dies during a hop
+// while the other still has something to admit from a later rule of the
+// same hop: the term must stay live until every set naming it is dead. Three
+// sources each have one egress rule on 443 and a port of their own; v admits
+// them on 443 (done by the first rule, after which its set dies) and w on
+// the three own ports (one from each rule).
+func TestBlastRadiusTermOutlivesOneSet(t *testing.T) {
+	defer func(l, n, z int) { walkLanes, reverseMinPeers, lazyNamespaces = l, n, z }(walkLanes, reverseMinPeers, lazyNamespaces)
+	reverseMinPeers, lazyNamespaces = -1, 0
+	terms := map[string]string{
+		"lazy selector": "{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, u, z]}]}}",
+		"address block": "{ipBlock: {cidr: 10.0.0.2/31}}, {ipBlock: {cidr: 10.0.0.4/32}}",
+	}
+	for name, term := range terms {
+		docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "x", "u", "z", "v", "w")...)
+		for role, port := range map[string]string{"x": "8080", "u": "9090", "z": "7070"} {
+			docs = append(docs, policyDoc("lat", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+port+"}]}]}"))
+		}
+		docs = append(docs,
+			policyDoc("lat", "ingress-v", "{podSelector: {matchLabels: {role: v}}, ingress: [{from: ["+term+"], ports: [{port: 443}]}]}"),
+			policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: ["+term+", {ipBlock: {cidr: 192.0.2.1/32}}], ports: [{port: 7070}, {port: 8080}, {port: 9090}]}]}"))
+		g := graphOf(t, evaluator.DefaultOptions(), docs...)
+		for _, lanes := range []int{1, 2} {
+			walkLanes = lanes
+			b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{})
+			want := []string{"1:lat/Pod/u:all", "1:lat/Pod/x:all", "1:lat/Pod/z:all", "2:lat/Pod/v:TCP 443", "2:lat/Pod/w:TCP 7070,8080,9090"}
+			if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
+				t.Errorf("%s, %d lanes: hops (-want +got):\n%s", name, lanes, diff)
+			}
+		}
+	}
+}
+
+// TestBlastRadiusTermOfSetHoldingEveryClass covers a lazy term named by a
+// set whose other peers select every class: such a set is not among the
+// term's sets, so its death must not count towards the term's. Here v's set
+// holds every class and dies during hop 2 (v is done after the first rule),
+// while w's set, which names only the lazy term, still admits the later
+// rules' ports.
+func TestBlastRadiusTermOfSetHoldingEveryClass(t *testing.T) {
+	defer func(n, z int) { reverseMinPeers, lazyNamespaces = n, z }(reverseMinPeers, lazyNamespaces)
+	reverseMinPeers, lazyNamespaces = -1, 1
+	const lazy = "{namespaceSelector: {}, podSelector: {matchExpressions: [{key: role, operator: In, values: [x, u, z]}]}}"
+	docs := append([]string{nsDoc("a", "n=a"), nsDoc("b", "n=b"), podDoc("b", "q", "role: q", "10.0.0.9", "n1", "")},
+		rolePods("a", nil, "s", "x", "u", "z", "v", "w")...)
+	docs = append(docs, policyDoc("a", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, u, z]}]}}]}]}"))
+	for role, port := range map[string]string{"x": "8080", "u": "9090", "z": "7070"} {
+		docs = append(docs, policyDoc("a", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+port+"}]}]}"))
+	}
+	docs = append(docs,
+		policyDoc("a", "ingress-v", "{podSelector: {matchLabels: {role: v}}, ingress: [{from: [{namespaceSelector: {matchLabels: {n: a}}}, {namespaceSelector: {matchLabels: {n: b}}}, "+lazy+"], ports: [{port: 443}]}]}"),
+		policyDoc("a", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: ["+lazy+"], ports: [{port: 7070}, {port: 8080}, {port: 9090}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
+	want := []string{"1:a/Pod/u:all", "1:a/Pod/x:all", "1:a/Pod/z:all",
+		"2:a/Pod/v:TCP 443", "2:a/Pod/w:TCP 7070,8080,9090", "2:b/Pod/q:TCP 443,7070,8080,9090"}
+	if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
+		t.Errorf("hops (-want +got):\n%s", diff)
+	}
+}
+
 // TestBlastRadiusPortsOfEveryRule checks that a class reached at a hop by one
 // egress rule is still met by the hop's other rules, whether they name it by
 // selector or by address, so that its ports are those of all of them.

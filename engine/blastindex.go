@@ -496,6 +496,9 @@ type deadTerms struct {
 	nodeForever         []int32 // per tree node: its blocks dead for good
 	setHop              []int32 // per peer set: the hop it died at (0: alive, -1: for good)
 	blockSets, blockNds [][]int32
+	// Per block: how many of its admitting sets are dead at blockCountHop
+	// and for good.
+	blockCountHop, blockCount, blockForever []int32
 	// Per lazy term: the hop it died at (-1: for good), and how many of its
 	// admitting sets are dead at lazyCountHop and for good.
 	lazyHop, lazyCountHop  []int32
@@ -527,7 +530,9 @@ func (d *deadTerms) nodeAllDead(node int32, size int) bool {
 func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 	nodes := len(t.stab)
 	lazies := len(t.lazySets)
-	return &deadTerms{blockHop: make([]int32, len(t.blockSets)), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
+	blocks := len(t.blockSets)
+	return &deadTerms{blockHop: make([]int32, blocks), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
+		blockCountHop: make([]int32, blocks), blockCount: make([]int32, blocks), blockForever: make([]int32, blocks),
 		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes,
 		lazyHop: make([]int32, lazies), lazyCountHop: make([]int32, lazies), lazyCount: make([]int32, lazies),
 		lazyForever: make([]int32, lazies), lazySets: t.lazySets}
@@ -536,63 +541,74 @@ func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 // reset clears the tracking for a new walk.
 func (d *deadTerms) reset() {
 	d.hop = 0
-	for _, a := range [][]int32{d.blockHop, d.nodeHop, d.nodeCount, d.nodeForever, d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever} {
+	for _, a := range [][]int32{d.blockHop, d.blockCountHop, d.blockCount, d.blockForever, d.nodeHop, d.nodeCount, d.nodeForever,
+		d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever} {
 		clear(a)
 	}
 }
 
 // setDied is told that peer set set died (for good when forever); blocks
-// and lazy terms all of whose sets are dead die with it.
+// and lazy terms all of whose sets are dead die with it. Each set is told
+// at most once per hop, and not again once it died for good: the counts
+// rely on it.
 func (d *deadTerms) setDied(set *peerSet, forever bool) {
+	if set.all {
+		return // not among the sets of its terms (termIndex.invertSets)
+	}
 	for i, id := range set.lazyIDs {
-		if d.lazy(id) || slices.Contains(set.lazyIDs[:i], id) {
-			continue
-		}
-		if d.lazyCountHop[id] != d.hop {
-			d.lazyCountHop[id], d.lazyCount[id] = d.hop, d.lazyForever[id]
-		}
-		d.lazyCount[id]++
-		if forever {
-			d.lazyForever[id]++
-		}
-		switch n := int32(len(d.lazySets[id])); {
-		case d.lazyForever[id] == n:
-			d.lazyHop[id] = -1
-		case d.lazyCount[id] == n:
-			d.lazyHop[id] = d.hop
+		if !slices.Contains(set.lazyIDs[:i], id) {
+			d.termSetDied(id, int32(len(d.lazySets[id])), forever, d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever)
 		}
 	}
-	for _, id := range set.blockIDs {
-		if d.block(id) {
+	for i, id := range set.blockIDs {
+		if slices.Contains(set.blockIDs[:i], id) {
 			continue
 		}
-		forever := true
-		dead := true
-		for _, ps := range d.blockSets[id] {
-			h := d.setHop[ps]
-			if h >= 0 && h != d.hop {
-				dead = false
-				break
-			}
-			forever = forever && h < 0
-		}
-		if !dead {
+		was := d.blockHop[id]
+		now := d.termSetDied(id, int32(len(d.blockSets[id])), forever, d.blockHop, d.blockCountHop, d.blockCount, d.blockForever)
+		if now == was {
 			continue
 		}
-		d.blockHop[id] = d.hop
-		if forever {
-			d.blockHop[id] = -1
-		}
+		// The tree nodes count the block among their dead ones at this hop
+		// from its first death in the hop on, and for good once it is.
 		for _, n := range d.blockNds[id] {
 			if d.nodeHop[n] != d.hop {
 				d.nodeHop[n], d.nodeCount[n] = d.hop, d.nodeForever[n]
 			}
-			d.nodeCount[n]++
-			if forever {
+			if was != d.hop {
+				d.nodeCount[n]++
+			}
+			if now < 0 {
 				d.nodeForever[n]++
 			}
 		}
 	}
+}
+
+// termSetDied counts one more dead set of term id, which has n sets, in the
+// term tables given (the hop the term died at, -1 for good; the hop count
+// counts for; the sets dead at that hop and for good), and returns the hop
+// the term is now dead at (-1: for good; anything but the current hop:
+// alive). A set that dies for good while its term is already dead for the
+// hop still counts, so that the term can die for good.
+func (d *deadTerms) termSetDied(id, n int32, forever bool, died, countHop, count, forGood []int32) int32 {
+	if died[id] < 0 {
+		return -1
+	}
+	if countHop[id] != d.hop {
+		countHop[id], count[id] = d.hop, forGood[id]
+	}
+	count[id]++
+	if forever {
+		forGood[id]++
+	}
+	switch {
+	case forGood[id] == n:
+		died[id] = -1
+	case count[id] == n:
+		died[id] = d.hop
+	}
+	return died[id]
 }
 
 // holds reports whether class c is a peer of set p, like inPeerSet, with lazy
