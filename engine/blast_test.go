@@ -526,9 +526,7 @@ func TestBlastRadiusTermOutlivesOneSet(t *testing.T) {
 	}
 	for name, term := range terms {
 		docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "x", "u", "z", "v", "w")...)
-		for role, port := range map[string]string{"x": "8080", "u": "9090", "z": "7070"} {
-			docs = append(docs, policyDoc("lat", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+port+"}]}]}"))
-		}
+		docs = append(docs, ownPortEgress("lat")...)
 		docs = append(docs,
 			policyDoc("lat", "ingress-v", "{podSelector: {matchLabels: {role: v}}, ingress: [{from: ["+term+"], ports: [{port: 443}]}]}"),
 			policyDoc("lat", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: ["+term+", {ipBlock: {cidr: 192.0.2.1/32}}], ports: [{port: 7070}, {port: 8080}, {port: 9090}]}]}"))
@@ -551,25 +549,37 @@ func TestBlastRadiusTermOutlivesOneSet(t *testing.T) {
 // while w's set, which names only the lazy term, still admits the later
 // rules' ports.
 func TestBlastRadiusTermOfSetHoldingEveryClass(t *testing.T) {
-	defer func(n, z int) { reverseMinPeers, lazyNamespaces = n, z }(reverseMinPeers, lazyNamespaces)
+	defer func(l, n, z int) { walkLanes, reverseMinPeers, lazyNamespaces = l, n, z }(walkLanes, reverseMinPeers, lazyNamespaces)
 	reverseMinPeers, lazyNamespaces = -1, 1
 	const lazy = "{namespaceSelector: {}, podSelector: {matchExpressions: [{key: role, operator: In, values: [x, u, z]}]}}"
 	docs := append([]string{nsDoc("a", "n=a"), nsDoc("b", "n=b"), podDoc("b", "q", "role: q", "10.0.0.9", "n1", "")},
 		rolePods("a", nil, "s", "x", "u", "z", "v", "w")...)
 	docs = append(docs, policyDoc("a", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [x, u, z]}]}}]}]}"))
-	for role, port := range map[string]string{"x": "8080", "u": "9090", "z": "7070"} {
-		docs = append(docs, policyDoc("a", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+port+"}]}]}"))
-	}
+	docs = append(docs, ownPortEgress("a")...)
 	docs = append(docs,
 		policyDoc("a", "ingress-v", "{podSelector: {matchLabels: {role: v}}, ingress: [{from: [{namespaceSelector: {matchLabels: {n: a}}}, {namespaceSelector: {matchLabels: {n: b}}}, "+lazy+"], ports: [{port: 443}]}]}"),
 		policyDoc("a", "ingress-w", "{podSelector: {matchLabels: {role: w}}, ingress: [{from: ["+lazy+"], ports: [{port: 7070}, {port: 8080}, {port: 9090}]}]}"))
 	g := graphOf(t, evaluator.DefaultOptions(), docs...)
-	b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
-	want := []string{"1:a/Pod/u:all", "1:a/Pod/x:all", "1:a/Pod/z:all",
-		"2:a/Pod/v:TCP 443", "2:a/Pod/w:TCP 7070,8080,9090", "2:b/Pod/q:TCP 443,7070,8080,9090"}
-	if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
-		t.Errorf("hops (-want +got):\n%s", diff)
+	for _, lanes := range []int{1, 2} {
+		walkLanes = lanes
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("a/s")}, nil, BlastOptions{})
+		want := []string{"1:a/Pod/u:all", "1:a/Pod/x:all", "1:a/Pod/z:all",
+			"2:a/Pod/v:TCP 443", "2:a/Pod/w:TCP 7070,8080,9090", "2:b/Pod/q:TCP 443,7070,8080,9090"}
+		if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
+			t.Errorf("%d lanes: hops (-want +got):\n%s", lanes, diff)
+		}
 	}
+}
+
+// ownPortEgress are egress policies in namespace ns letting the pods of role
+// x, u and z open connections anywhere on port 443 and on a port of their
+// own: 8080, 9090 and 7070.
+func ownPortEgress(ns string) []string {
+	var out []string
+	for _, rp := range [][2]string{{"x", "8080"}, {"u", "9090"}, {"z", "7070"}} {
+		out = append(out, policyDoc(ns, "egress-"+rp[0], "{podSelector: {matchLabels: {role: "+rp[0]+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+rp[1]+"}]}]}"))
+	}
+	return out
 }
 
 // TestBlastRadiusPortsOfEveryRule checks that a class reached at a hop by one
