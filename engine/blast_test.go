@@ -24,11 +24,18 @@ func TestBlastRadiusEqualsNaiveClosure(t *testing.T) {
 
 // TestBlastRadiusInEveryRepresentation repeats the closure check with every
 // selector peer kept lazy and every member list stored as a bitmap, so that
-// the walk meets lazy terms and bitmaps among the sets that admit its sources.
+// the walk meets lazy terms and bitmaps among the sets that admit its sources;
+// then with selector peers resolved into bitmaps, which the rules expanded
+// through their peers walk in one lane and in three.
 func TestBlastRadiusInEveryRepresentation(t *testing.T) {
-	defer func(l, b int) { lazyNamespaces, bitmapMinUniverse = l, b }(lazyNamespaces, bitmapMinUniverse)
+	defer func(l, b, w int) { lazyNamespaces, bitmapMinUniverse, walkLanes = l, b, w }(lazyNamespaces, bitmapMinUniverse, walkLanes)
 	lazyNamespaces, bitmapMinUniverse = 0, 0
 	checkBlastClosure(t, 2000, 2080)
+	lazyNamespaces = 16
+	for _, lanes := range []int{1, 3} {
+		walkLanes = lanes
+		checkBlastClosure(t, 2100, 2180)
+	}
 }
 
 // TestBlastRadiusFromAdmitters repeats the closure and path checks with every
@@ -580,6 +587,50 @@ func ownPortEgress(ns string) []string {
 		out = append(out, policyDoc(ns, "egress-"+rp[0], "{podSelector: {matchLabels: {role: "+rp[0]+"}}, policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: "+rp[1]+"}]}]}"))
 	}
 	return out
+}
+
+// TestBlastRadiusBitmapPeers covers rules expanded through peer sets kept as
+// bitmaps. From s, a is reached at hop 1; a's rule names the even ones of
+// 100 isolated classes (reached at hop 2) and b and c (open, reached at hop
+// 2); b's rule (port 80) and then c's (port 81) name all 100, so b's walk at
+// hop 3 passes over the even ones for good, and both must still reach the
+// odd ones beside them in the same words. In one lane and in three (lanes
+// split the words), twice on one graph (the second walk starts from the
+// tables the first gave back).
+func TestBlastRadiusBitmapPeers(t *testing.T) {
+	defer func(b, w int) { bitmapMinUniverse, walkLanes = b, w }(bitmapMinUniverse, walkLanes)
+	bitmapMinUniverse = 0
+	docs := []string{nsDoc("bm")}
+	var even, all []string
+	want := []string{"1:bm/Pod/a:all", "2:bm/Pod/b:all", "2:bm/Pod/c:all"}
+	for i := range 100 {
+		docs = append(docs, podDoc("bm", fmt.Sprintf("d%02d", i), fmt.Sprintf("role: d, k: v%02d", i), fmt.Sprintf("10.0.1.%d", i+1), "n1", ""))
+		all = append(all, fmt.Sprintf("v%02d", i))
+		if i%2 == 0 {
+			even = append(even, fmt.Sprintf("v%02d", i))
+		}
+		want = append(want, fmt.Sprintf("%d:bm/Pod/d%02d:TCP 80-81", 2+i%2, i))
+	}
+	slices.Sort(want)
+	docs = append(docs, rolePods("bm", nil, "s", "a", "b", "c")...)
+	egress := func(role string, ks []string, ports string) string {
+		return policyDoc("bm", "egress-"+role, "{podSelector: {matchLabels: {role: "+role+"}}, policyTypes: [Egress], egress: [{to: ["+
+			"{podSelector: {matchExpressions: [{key: k, operator: In, values: ["+strings.Join(ks, ", ")+"]}]}}, "+
+			"{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b, c]}]}}]"+ports+"}]}")
+	}
+	docs = append(docs, egress("a", even, ""), egress("b", all, ", ports: [{port: 80}]"), egress("c", all, ", ports: [{port: 81}]"),
+		policyDoc("bm", "egress-s", "{podSelector: {matchLabels: {role: s}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {role: a}}}]}]}"),
+		policyDoc("bm", "ingress-d", "{podSelector: {matchLabels: {role: d}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: [a, b, c]}]}}], ports: [{port: 80}, {port: 81}]}]}"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	for _, lanes := range []int{1, 3} {
+		walkLanes = lanes
+		for walk := range 2 {
+			b := g.BlastRadius([]*model.Pod{g.snap.Pod("bm/s")}, nil, BlastOptions{})
+			if diff := cmp.Diff(want, hopLines(b, portsOf)); diff != "" {
+				t.Errorf("%d lanes, walk %d: hops (-want +got):\n%s", lanes, walk+1, diff)
+			}
+		}
+	}
 }
 
 // TestBlastRadiusPortsOfEveryRule checks that a class reached at a hop by one

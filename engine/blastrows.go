@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -376,8 +377,13 @@ func (l *lane) eachLivePeer(ps, hop int32, f func(int32)) {
 }
 
 // chains are skip chains over class ids and over positions in Graph.addrs,
-// through which the peers of many rules are walked in one walk.
-type chains struct{ class, pos skipChain }
+// through which the peers of many rules are walked in one walk, and the
+// same for peer sets kept as bitmaps: a bitmap of the classes that may
+// still count.
+type chains struct {
+	class, pos skipChain
+	live       []uint64
+}
 
 // reset makes every class and position count again (nothing to do when the
 // chains were never made).
@@ -385,6 +391,14 @@ func (c *chains) reset() {
 	if c.class != nil {
 		c.class.reset()
 		c.pos.reset()
+		fillBits(c.live)
+	}
+}
+
+// fillBits sets every bit of a bitmap.
+func fillBits(bitmap []uint64) {
+	for i := range bitmap {
+		bitmap[i] = ^uint64(0)
 	}
 }
 
@@ -400,6 +414,8 @@ func (c *chains) eachLive(g *Graph, ps, lo, hi int32, live func(int32) bool, f f
 	p := &g.peerSets[ps]
 	if c.class == nil {
 		c.class, c.pos = newSkipChain(len(g.classes)), newSkipChain(len(g.addrs))
+		c.live = make([]uint64, (len(g.classes)+63)/64)
+		fillBits(c.live)
 	}
 	// walk calls f for the live entries in [lo, hi) of a chain, class(i)
 	// being the class at entry i, and drops the others from the chain.
@@ -416,12 +432,25 @@ func (c *chains) eachLive(g *Graph, ps, lo, hi int32, live func(int32) bool, f f
 	switch {
 	case p.all:
 		walk(c.class, lo, hi, itself)
-	case p.bits != nil:
-		eachBit(p.bits, func(cd int32) {
-			if live(cd) {
-				f(cd)
+	case p.bits != nil && lo < hi:
+		// The words that hold [lo, hi), their bits outside it masked off.
+		for wi := lo / 64; wi <= (hi-1)/64; wi++ {
+			word := p.bits[wi] & c.live[wi]
+			if wi == lo/64 {
+				word &= ^uint64(0) << (lo % 64)
 			}
-		})
+			if wi == (hi-1)/64 {
+				word &= ^uint64(0) >> (63 - (hi-1)%64)
+			}
+			for ; word != 0; word &= word - 1 {
+				bit := bits.TrailingZeros64(word)
+				if cd := wi*64 + int32(bit); live(cd) {
+					f(cd)
+				} else {
+					c.live[wi] &^= 1 << bit // never live again in this walk
+				}
+			}
+		}
 	default:
 		runs := t.selRuns[t.selRunStart[ps]:t.selRunStart[ps+1]]
 		// The runs are in id order: those ending after lo, up to hi.
