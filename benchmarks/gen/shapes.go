@@ -86,6 +86,8 @@ var shapeTable = []Shape{
 		Notes:   "cluster-scoped peers: namespaceSelectors matching ~10 namespaces",
 		Profile: ProfileClusterPeers, NamespacesPerTeam: 10},
 	{Name: "T4c", Pods: 100_000, Namespaces: 100, Policies: 10_100, Notes: "big namespaces"},
+	{Name: "T5c", Pods: 150_000, Namespaces: 150, Policies: 15_150,
+		Notes: "big namespaces at T5's size: T4c's profile, pods share classes"},
 	{Name: "T5", Pods: 150_000, Namespaces: 10_000, Policies: 100_000,
 		Notes:   "full semantics: ranges, named ports, SCTP/UDP, ipBlocks v4/v6, expressions, ~1% hostNetwork",
 		Profile: ProfileFull, HostNetworkFraction: 0.01},

@@ -71,7 +71,7 @@ func TestRunList(t *testing.T) {
 	for _, l := range lines[1:] {
 		names = append(names, strings.Fields(l)[0])
 	}
-	want := []string{"T0", "T1", "T2", "T4a", "T4b", "T4c", "T5", "T6", "A1", "A2", "A3", "A4", "A5", "A6"}
+	want := []string{"T0", "T1", "T2", "T4a", "T4b", "T4c", "T5c", "T5", "T6", "A1", "A2", "A3", "A4", "A5", "A6"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("shapes listed (-want +got):\n%s", diff)
 	}
