@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -8,7 +9,6 @@ import (
 
 	"go4.org/netipx"
 	"gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/path"
 	"gonum.org/v1/gonum/graph/simple"
 	corev1 "k8s.io/api/core/v1"
 
@@ -26,6 +26,10 @@ type BlastOptions struct {
 	Port     int32
 	// Target marks crown-jewel pods whose every shortest attack path is wanted.
 	Target func(*model.Pod) bool
+	// MaxPaths lists at most this many paths per crown jewel, the first in
+	// path order (0: every one). The shortest paths to a pod can number in
+	// the millions in a large cluster.
+	MaxPaths int
 }
 
 // Blast is what an attacker holding the source pods reaches, hop by hop: a hop
@@ -68,8 +72,11 @@ type TargetPaths struct {
 	Pod     string
 	Reached bool
 	Hops    int
-	// Paths are every shortest path, as workload ids.
+	// Paths are every shortest path, as workload ids, in order (at most
+	// BlastOptions.MaxPaths of them).
 	Paths [][]string
+	// More reports that there are more shortest paths than Paths lists.
+	More bool
 	// Ports gives, for each path, the ports of each step: Ports[i][j] is what
 	// Paths[i][j] may use towards Paths[i][j+1] on that path.
 	Ports [][]evaluator.PortSet
@@ -1091,18 +1098,6 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 	if w.back != nil && w.back.overrun {
 		return false
 	}
-	tree := path.DijkstraAllFrom(dg.Node(origin), dg)
-	// Target pods share the nodes before them: each node's paths are
-	// enumerated once.
-	pathsTo := map[int64][][]graph.Node{}
-	allTo := func(id int64) [][]graph.Node {
-		found, ok := pathsTo[id]
-		if !ok {
-			found, _ = tree.AllTo(id)
-			pathsTo[id] = found
-		}
-		return found
-	}
 	// The ports of one step, from a pod to a pod (the class stands for its
 	// pods; node-local admission, §2.10, depends on the destination pod).
 	all := evaluator.AllPorts(evaluator.Protocols...)
@@ -1117,6 +1112,7 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 		}
 		return out
 	}
+	podsOf := func(id int64) []int32 { n := nodes[id]; return hopPods(n.class)[n.wl] }
 	for _, wt := range wants {
 		p := g.pods[wt.pi]
 		tp := TargetPaths{Pod: p.ID()}
@@ -1125,50 +1121,113 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 			tp.Reached, tp.Paths, tp.Ports = true, [][]string{{workloadID(p)}}, [][]evaluator.PortSet{{}}
 		case wt.hop > 0:
 			tp.Reached, tp.Hops = true, int(wt.hop)
-			seen := map[string]int{}
+			var ends []int64 // the nodes of the hop before the pod that reach it
 			for _, c := range wt.preds {
 				for wl := range hopPods(c) {
-					found := allTo(ids[wlNode{c, wl}])
-					for _, steps := range found {
-						var path []string
-						var ports []evaluator.PortSet
-						for i, n := range steps[1:] {
-							path = append(path, labels[n.ID()])
-							if i > 0 {
-								from, to := nodes[steps[i].ID()], nodes[n.ID()]
-								ports = append(ports, stepPorts(hopPods(from.class)[from.wl][0], hopPods(to.class)[to.wl]))
-							}
-						}
-						path = append(path, workloadID(p))
-						ports = append(ports, stepPorts(hopPods(c)[wl][0], []int32{wt.pi}))
-						k := join(path)
-						if i, ok := seen[k]; ok {
-							// Another class path with the same workloads: its steps add ports.
-							for j := range ports {
-								tp.Ports[i][j] = tp.Ports[i][j].Union(ports[j])
-							}
-							continue
-						}
-						seen[k] = len(tp.Paths)
-						tp.Paths = append(tp.Paths, path)
-						tp.Ports = append(tp.Ports, ports)
-					}
+					ends = append(ends, ids[wlNode{c, wl}])
 				}
 			}
-			order := make([]int, len(tp.Paths))
-			for i := range order {
-				order[i] = i
-			}
-			sort.Slice(order, func(i, j int) bool { return join(tp.Paths[order[i]]) < join(tp.Paths[order[j]]) })
-			paths, ports := make([][]string, len(order)), make([][]evaluator.PortSet, len(order))
-			for i, o := range order {
-				paths[i], ports[i] = tp.Paths[o], tp.Ports[o]
-			}
-			tp.Paths, tp.Ports = paths, ports
+			tp.More = eachShortestPath(dg, origin, ends, labels, w.opts.MaxPaths, func(path []string, steps [][]int64) {
+				// The ports of each step: those of every class path with these
+				// workloads, the last step towards the pod itself.
+				ports := make([]evaluator.PortSet, len(steps))
+				for i, set := range steps {
+					for _, u := range set {
+						if i == len(steps)-1 {
+							ports[i] = ports[i].Union(stepPorts(podsOf(u)[0], []int32{wt.pi}))
+							continue
+						}
+						for _, v := range steps[i+1] {
+							if dg.HasEdgeFromTo(u, v) {
+								ports[i] = ports[i].Union(stepPorts(podsOf(u)[0], podsOf(v)))
+							}
+						}
+					}
+				}
+				tp.Paths = append(tp.Paths, append(path, workloadID(p)))
+				tp.Ports = append(tp.Ports, ports)
+			})
 		}
 		b.Targets = append(b.Targets, tp)
 	}
 	return true
+}
+
+// eachShortestPath calls f with the workload ids of every path from origin
+// to one of the nodes ends (all at the same depth) in dg, a graph of
+// shortest-path edges whose nodes are labelled, in the order of the ids;
+// paths through different nodes with the same labels are one path. With
+// it, f gets, per step, the nodes of the class paths with those labels
+// (steps[i] for path[i]; every edge from steps[i] to steps[i+1] lies on
+// one). It stops after max paths (0: no limit) and reports whether more
+// were left.
+func eachShortestPath(dg *simple.DirectedGraph, origin int64, ends []int64, labels []string, max int, f func(path []string, steps [][]int64)) bool {
+	// Only the nodes that lead to an end are walked.
+	leads := map[int64]bool{}
+	var back func(id int64)
+	back = func(id int64) {
+		if leads[id] || id == origin {
+			return
+		}
+		leads[id] = true
+		for to := dg.To(id); to.Next(); {
+			back(to.Node().ID())
+		}
+	}
+	for _, id := range ends {
+		back(id)
+	}
+	isEnd := map[int64]bool{}
+	for _, id := range ends {
+		isEnd[id] = true
+	}
+	var path []string
+	var steps [][]int64
+	found, more := 0, false
+	// walk extends the paths whose last nodes are set: the successors of
+	// the set that lead to an end, a group per label, in label order.
+	var walk func(set []int64) bool
+	walk = func(set []int64) bool {
+		if isEnd[set[0]] {
+			if max > 0 && found == max {
+				more = true
+				return false
+			}
+			found++
+			// Keep, at each step, the nodes that go on to the end with
+			// these labels.
+			kept := make([][]int64, len(steps))
+			kept[len(steps)-1] = set
+			for i := len(steps) - 2; i >= 0; i-- {
+				for _, u := range steps[i] {
+					if slices.ContainsFunc(kept[i+1], func(v int64) bool { return dg.HasEdgeFromTo(u, v) }) {
+						kept[i] = append(kept[i], u)
+					}
+				}
+			}
+			f(slices.Clone(path), kept)
+			return true
+		}
+		next := map[string][]int64{}
+		for _, u := range set {
+			for to := dg.From(u); to.Next(); {
+				if v := to.Node().ID(); leads[v] && !slices.Contains(next[labels[v]], v) {
+					next[labels[v]] = append(next[labels[v]], v)
+				}
+			}
+		}
+		for _, label := range slices.Sorted(maps.Keys(next)) {
+			path, steps = append(path, label), append(steps, next[label])
+			ok := walk(next[label])
+			path, steps = path[:len(path)-1], steps[:len(steps)-1]
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	walk([]int64{origin})
+	return more
 }
 
 // reachesPod reports whether class c may open a connection to pod pi in one hop

@@ -444,6 +444,18 @@ func checkBlastPaths(t *testing.T, from, to uint64) {
 			if diff := cmp.Diff(wantNets, b.Networks, portsEqual); diff != "" {
 				t.Fatalf("seed %d %+v from %s: networks (-naive +walk):\n%s\n%s", seed, tc, src.ID(), diff, r.Manifests)
 			}
+			// With at most two paths a pod: the first two, and whether more exist.
+			opts.MaxPaths = 2
+			b = g.BlastRadius([]*model.Pod{src}, catalog, opts)
+			for _, tp := range b.Targets {
+				w := want[tp.Pod]
+				if len(w.Paths) > 2 {
+					w.Paths, w.Ports, w.More = w.Paths[:2], w.Ports[:2], true
+				}
+				if diff := cmp.Diff(w, tp, portsEqual, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("seed %d %+v from %s: two paths (-naive +walk):\n%s", seed, tc, src.ID(), diff)
+				}
+			}
 		}
 	}
 }
@@ -841,6 +853,47 @@ func TestBlastRadiusTargetPathsThroughSharedRule(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			checkTargetPaths(t, graphOf(t, evaluator.DefaultOptions(), tc.docs...), "x", want)
 		})
+	}
+}
+
+// TestBlastRadiusMaxPaths checks that MaxPaths lists the first paths to a
+// crown jewel in path order, with their ports, and says when there are more:
+// x is reached through a or b, then v or w (four shortest paths).
+func TestBlastRadiusMaxPaths(t *testing.T) {
+	admit := func(to string, from ...string) string {
+		return policyDoc("lat", "ingress-"+to, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: role, operator: In, values: ["+strings.Join(from, ", ")+"]}]}}], ports: [{port: 80}]}]}")
+	}
+	docs := append([]string{nsDoc("lat")}, rolePods("lat", nil, "s", "a", "b", "v", "w", "x")...)
+	docs = append(docs, admit("s", "nobody"), admit("a", "s"), admit("b", "s"), admit("v", "a", "b"), admit("w", "a", "b"), admit("x", "v", "w"))
+	g := graphOf(t, evaluator.DefaultOptions(), docs...)
+	all := [][]string{
+		{"lat/Pod/s", "lat/Pod/a", "lat/Pod/v", "lat/Pod/x"},
+		{"lat/Pod/s", "lat/Pod/a", "lat/Pod/w", "lat/Pod/x"},
+		{"lat/Pod/s", "lat/Pod/b", "lat/Pod/v", "lat/Pod/x"},
+		{"lat/Pod/s", "lat/Pod/b", "lat/Pod/w", "lat/Pod/x"},
+	}
+	for _, tc := range []struct {
+		max  int
+		want [][]string
+		more bool
+	}{{0, all, false}, {1, all[:1], true}, {3, all[:3], true}, {4, all, false}, {5, all, false}} {
+		b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{MaxPaths: tc.max, Target: func(p *model.Pod) bool { return p.Name == "x" }})
+		if len(b.Targets) != 1 {
+			t.Fatalf("max %d: targets %+v", tc.max, b.Targets)
+		}
+		got := b.Targets[0]
+		if diff := cmp.Diff(tc.want, got.Paths); diff != "" || got.More != tc.more {
+			t.Errorf("max %d: more %v, want %v; paths (-want +got):\n%s", tc.max, got.More, tc.more, diff)
+		}
+		for i, ports := range got.Ports {
+			var steps []string
+			for _, p := range ports {
+				steps = append(steps, p.String())
+			}
+			if diff := cmp.Diff([]string{"TCP 80", "TCP 80", "TCP 80"}, steps); diff != "" {
+				t.Errorf("max %d, path %d: ports (-want +got):\n%s", tc.max, i, diff)
+			}
+		}
 	}
 }
 

@@ -57,6 +57,9 @@ type BlastTarget struct {
 	Paths   [][]string `json:"paths"`
 	// PathPorts gives, for each path, the ports of each of its steps.
 	PathPorts [][]PortsDoc `json:"pathPorts"`
+	// MorePaths reports that there are more shortest paths than Paths
+	// lists (blast-radius --max-paths).
+	MorePaths bool `json:"morePaths,omitempty"`
 }
 
 // NewBlastDoc converts a blast radius.
@@ -81,7 +84,7 @@ func NewBlastDoc(source string, b *engine.Blast) *BlastDoc {
 		d.Networks = append(d.Networks, BlastNetwork{Network: n.Network, Hop: n.Hop, Ports: NewPortsDoc(n.Ports)})
 	}
 	for _, t := range b.Targets {
-		bt := BlastTarget{Pod: t.Pod, Reached: t.Reached, Hops: t.Hops, Paths: t.Paths, PathPorts: [][]PortsDoc{}}
+		bt := BlastTarget{Pod: t.Pod, Reached: t.Reached, Hops: t.Hops, Paths: t.Paths, PathPorts: [][]PortsDoc{}, MorePaths: t.More}
 		if bt.Paths == nil {
 			bt.Paths = [][]string{}
 		}
@@ -144,6 +147,9 @@ func WriteBlast(w io.Writer, doc *BlastDoc, f Format, targetDesc string) error {
 			fmt.Fprintf(bw, "  %s: %s\n", t.Pod, plural(t.Hops, "hop"))
 			for _, p := range t.Paths {
 				fmt.Fprintf(bw, "    %s\n", strings.Join(p, " → "))
+			}
+			if t.MorePaths {
+				fmt.Fprintf(bw, "    … and more shortest paths, not listed\n")
 			}
 		}
 	}

@@ -17,7 +17,7 @@ import (
 
 func newBlastCmd(g *globalOptions, s *streams) *cobra.Command {
 	var output, port, protocol, target string
-	var hops int
+	var hops, maxPaths int
 	supported := []export.Format{export.Text, export.JSON, export.DOT, export.SVG}
 	cmd := &cobra.Command{
 		Use:   "blast-radius SRC",
@@ -30,7 +30,9 @@ one shortest path from SRC; then the networks of the catalogue reached, and
 totals. --port (and --protocol) restrict hops to that port; --hops stops the
 walk; --target names crown jewels (a label selector such as app=postgres,
 namespace/pod, or namespace/Kind/name for every pod of a workload) and prints
-every shortest attack path to each, or says that none exists.
+the shortest attack paths to each, or says that none exists: the first
+--max-paths of them in path order (default 10; 0 lists every one, which in a
+large cluster can be millions), and a line saying when there are more.
 
 -o dot and -o svg draw it: the source, the workloads reached (boxed by
 namespace, with their hop), the hop edges with their ports, the networks
@@ -43,9 +45,12 @@ reached, and the attack paths to --target in red.`,
 			if err != nil {
 				return err
 			}
-			opts := engine.BlastOptions{MaxHops: hops}
+			opts := engine.BlastOptions{MaxHops: hops, MaxPaths: maxPaths}
 			if hops < 0 {
 				return usageError(fmt.Errorf("invalid --hops %d: use 0 (no limit) or more", hops))
+			}
+			if maxPaths < 0 {
+				return usageError(fmt.Errorf("invalid --max-paths %d: use 0 (no limit) or more", maxPaths))
 			}
 			if protocol != "" {
 				opts.Protocol = corev1.Protocol(strings.ToUpper(protocol))
@@ -95,6 +100,7 @@ reached, and the attack paths to --target in red.`,
 	cmd.Flags().StringVar(&port, "port", "", "only hops on this destination port")
 	cmd.Flags().StringVar(&protocol, "protocol", "", "with --port: TCP (default), UDP or SCTP; alone: only hops on that protocol")
 	cmd.Flags().StringVar(&target, "target", "", "crown jewels: a label selector (app=postgres), namespace/pod, or namespace/Kind/name for every pod of a workload")
+	cmd.Flags().IntVar(&maxPaths, "max-paths", 10, "with --target: list at most this many shortest paths per crown jewel, the first in path order (0: every one)")
 	return cmd
 }
 

@@ -313,6 +313,9 @@ func TestBlastRadiusGolden(t *testing.T) {
 		{"blast-radius-checkout-5432.json", []string{"blast-radius", "shop/checkout-787cc64887-f2nzm", "--port", "5432", "--target", "data/postgres-0", "-o", "json"}},
 		{"blast-radius-ci-hops.txt", []string{"blast-radius", "ci/sts/buildkitd", "--hops", "1"}},
 		{"blast-radius-debug-shell.dot", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "-o", "dot"}},
+		// Four shortest paths to each target pod, two listed.
+		{"blast-radius-debug-shell-max-paths.txt", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "--max-paths", "2"}},
+		{"blast-radius-debug-shell-max-paths.json", []string{"blast-radius", "default/debug-shell", "--hops", "2", "--target", "app.kubernetes.io/name=payments-api", "--max-paths", "2", "-o", "json"}},
 	}
 	for _, tc := range tests {
 		goldenRun(t, tc.golden, 0, tc.args...)
@@ -323,6 +326,7 @@ func TestBlastRadiusGolden(t *testing.T) {
 	}{
 		{[]string{"blast-radius", "203.0.113.9"}, "is not a pod or workload"},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--port", "x"}, `invalid --port "x"`},
+		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "app=x", "--max-paths", "-1"}, `invalid --max-paths -1`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "shop/nope"}, `--target: no pod "shop/nope"`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "payments/deploy/nope"}, `--target: no workload "payments/Deployment/nope"`},
 	} {
