@@ -52,6 +52,9 @@ reached, and the attack paths to --target in red.`,
 			if maxPaths < 0 {
 				return usageError(fmt.Errorf("invalid --max-paths %d: use 0 (no limit) or more", maxPaths))
 			}
+			if cmd.Flags().Changed("max-paths") && target == "" {
+				return usageError(fmt.Errorf("--max-paths limits the paths to --target: give --target too"))
+			}
 			if protocol != "" {
 				opts.Protocol = corev1.Protocol(strings.ToUpper(protocol))
 				if opts.Protocol != corev1.ProtocolTCP && opts.Protocol != corev1.ProtocolUDP && opts.Protocol != corev1.ProtocolSCTP {

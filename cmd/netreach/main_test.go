@@ -327,6 +327,7 @@ func TestBlastRadiusGolden(t *testing.T) {
 		{[]string{"blast-radius", "203.0.113.9"}, "is not a pod or workload"},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--port", "x"}, `invalid --port "x"`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "app=x", "--max-paths", "-1"}, `invalid --max-paths -1`},
+		{[]string{"blast-radius", "shop/deploy/frontend", "--max-paths", "3"}, `--max-paths limits the paths to --target`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "shop/nope"}, `--target: no pod "shop/nope"`},
 		{[]string{"blast-radius", "shop/deploy/frontend", "--target", "payments/deploy/nope"}, `--target: no workload "payments/Deployment/nope"`},
 	} {
