@@ -14,6 +14,7 @@ import (
 
 	"github.com/netreach/netreach/evaluator"
 	"github.com/netreach/netreach/model"
+	"github.com/netreach/netreach/model/modeltest"
 )
 
 // TestBlastRadiusEqualsNaiveClosure compares the class-level walk with a
@@ -95,8 +96,14 @@ func TestBlastRadiusBothWaysInOneWalk(t *testing.T) {
 
 func checkBlastClosure(t *testing.T, from, to uint64) {
 	t.Helper()
+	checkBlastClosureOf(t, from, to, compiled)
+}
+
+// checkBlastClosureOf is checkBlastClosure on the snapshots gen makes.
+func checkBlastClosureOf(t *testing.T, from, to uint64, gen func(*testing.T, uint64) (*modeltest.Random, *Graph)) {
+	t.Helper()
 	for seed := from; seed < to; seed++ {
-		r, g := compiled(t, seed)
+		r, g := gen(t, seed)
 		active := activePods(r.Snapshot)
 		if len(active) == 0 {
 			continue
@@ -274,8 +281,14 @@ func TestBlastRadiusPathsAndNetworksEqualNaive(t *testing.T) {
 
 func checkBlastPaths(t *testing.T, from, to uint64) {
 	t.Helper()
+	checkBlastPathsOf(t, from, to, compiled)
+}
+
+// checkBlastPathsOf is checkBlastPaths on the snapshots gen makes.
+func checkBlastPathsOf(t *testing.T, from, to uint64, gen func(*testing.T, uint64) (*modeltest.Random, *Graph)) {
+	t.Helper()
 	for seed := from; seed < to; seed++ {
-		r, g := compiled(t, seed)
+		r, g := gen(t, seed)
 		active := activePods(r.Snapshot)
 		if len(active) == 0 {
 			continue
