@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -1113,6 +1114,14 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 		return out
 	}
 	podsOf := func(id int64) []int32 { n := nodes[id]; return hopPods(n.class)[n.wl] }
+	// The paths to the nodes before a target, by those nodes.
+	type endPaths struct {
+		paths [][]string
+		lasts [][]int64 // per path, the nodes of its last step
+		ports [][]evaluator.PortSet
+		more  bool
+	}
+	pathsFrom := map[string]*endPaths{}
 	for _, wt := range wants {
 		p := g.pods[wt.pi]
 		tp := TargetPaths{Pod: p.ID()}
@@ -1127,26 +1136,38 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 					ends = append(ends, ids[wlNode{c, wl}])
 				}
 			}
-			tp.More = eachShortestPath(dg, origin, ends, labels, w.opts.MaxPaths, func(path []string, steps [][]int64) {
-				// The ports of each step: those of every class path with these
-				// workloads, the last step towards the pod itself.
-				ports := make([]evaluator.PortSet, len(steps))
-				for i, set := range steps {
-					for _, u := range set {
-						if i == len(steps)-1 {
-							ports[i] = ports[i].Union(stepPorts(podsOf(u)[0], []int32{wt.pi}))
-							continue
-						}
-						for _, v := range steps[i+1] {
-							if dg.HasEdgeFromTo(u, v) {
-								ports[i] = ports[i].Union(stepPorts(podsOf(u)[0], podsOf(v)))
+			// Pods reached from the same nodes share their paths and every
+			// step's ports but the last.
+			slices.Sort(ends)
+			key := fmt.Sprint(ends)
+			found, ok := pathsFrom[key]
+			if !ok {
+				found = &endPaths{}
+				found.more = eachShortestPath(dg, origin, ends, labels, w.opts.MaxPaths, func(path []string, steps [][]int64) {
+					ports := make([]evaluator.PortSet, len(steps)-1)
+					for i := range ports {
+						for _, u := range steps[i] {
+							for _, v := range steps[i+1] {
+								if dg.HasEdgeFromTo(u, v) {
+									ports[i] = ports[i].Union(stepPorts(podsOf(u)[0], podsOf(v)))
+								}
 							}
 						}
 					}
+					found.paths, found.lasts, found.ports = append(found.paths, path), append(found.lasts, steps[len(steps)-1]), append(found.ports, ports)
+				})
+				pathsFrom[key] = found
+			}
+			tp.More = found.more
+			for i, path := range found.paths {
+				// The last step, towards the pod itself.
+				var last evaluator.PortSet
+				for _, u := range found.lasts[i] {
+					last = last.Union(stepPorts(podsOf(u)[0], []int32{wt.pi}))
 				}
-				tp.Paths = append(tp.Paths, append(path, workloadID(p)))
-				tp.Ports = append(tp.Ports, ports)
-			})
+				tp.Paths = append(tp.Paths, append(slices.Clip(path), workloadID(p)))
+				tp.Ports = append(tp.Ports, append(slices.Clip(found.ports[i]), last))
+			}
 		}
 		b.Targets = append(b.Targets, tp)
 	}
