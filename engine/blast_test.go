@@ -910,6 +910,41 @@ func TestBlastRadiusMaxPaths(t *testing.T) {
 	}
 }
 
+// TestBlastRadiusTargetPathPortsOverClasses checks the ports of a path's
+// steps when the workloads on it have pods in several classes: w's two pods
+// (roles a and b) reach x on 80 and on 81, and s reaches them on 8080 and
+// 8081, so the one path s → w → x has both ports on each step.
+func TestBlastRadiusTargetPathPortsOverClasses(t *testing.T) {
+	pod := func(name, role, ip, owner string) string {
+		meta := fmt.Sprintf("name: %s, namespace: lat, labels: {role: %s}", name, role)
+		if owner != "" {
+			meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u1, controller: true}]"
+		}
+		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
+	}
+	admit := func(to, from, port string) string {
+		return policyDoc("lat", "ingress-"+to+"-"+from, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchLabels: {role: "+from+"}}}], ports: [{port: "+port+"}]}]}")
+	}
+	g := graphOf(t, evaluator.DefaultOptions(), nsDoc("lat"),
+		pod("s", "s", "10.0.0.1", ""), pod("w-0", "a", "10.0.0.2", "w"), pod("w-1", "b", "10.0.0.3", "w"), pod("x", "x", "10.0.0.4", ""),
+		admit("s", "nobody", "1"), admit("a", "s", "8080"), admit("b", "s", "8081"), admit("x", "a", "80"), admit("x", "b", "81"))
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("lat/s")}, nil, BlastOptions{Target: func(p *model.Pod) bool { return p.Name == "x" }})
+	if len(b.Targets) != 1 {
+		t.Fatalf("targets %+v", b.Targets)
+	}
+	tp := b.Targets[0]
+	var ports []string
+	for _, p := range tp.Ports[0] {
+		ports = append(ports, p.String())
+	}
+	if diff := cmp.Diff([][]string{{"lat/Pod/s", "lat/StatefulSet/w", "lat/Pod/x"}}, tp.Paths); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"TCP 8080-8081", "TCP 80-81"}, ports); diff != "" {
+		t.Errorf("step ports (-want +got):\n%s", diff)
+	}
+}
+
 // TestBlastRadiusTargetPathsThroughOwnNode checks the node-local step of a
 // path (§2.10): p, isolated for ingress, is reached only from the
 // host-network pod of its own node, and so is the target x behind it.
