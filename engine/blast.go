@@ -1180,9 +1180,9 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 // paths through different nodes with the same labels are one path. With
 // it, f gets, per step, the nodes of the class paths with those labels
 // (steps[i] for path[i]; every edge from steps[i] to steps[i+1] lies on
-// one). It stops after max paths (0: no limit) and reports whether more
+// one). It stops after limit paths (0: no limit) and reports whether more
 // were left.
-func eachShortestPath(dg *simple.DirectedGraph, origin int64, ends []int64, labels []string, max int, f func(path []string, steps [][]int64)) bool {
+func eachShortestPath(dg *simple.DirectedGraph, origin int64, ends []int64, labels []string, limit int, f func(path []string, steps [][]int64)) bool {
 	// Only the nodes that lead to an end are walked.
 	leads := map[int64]bool{}
 	var back func(id int64)
@@ -1195,11 +1195,9 @@ func eachShortestPath(dg *simple.DirectedGraph, origin int64, ends []int64, labe
 			back(to.Node().ID())
 		}
 	}
-	for _, id := range ends {
-		back(id)
-	}
 	isEnd := map[int64]bool{}
 	for _, id := range ends {
+		back(id)
 		isEnd[id] = true
 	}
 	var path []string
@@ -1210,7 +1208,7 @@ func eachShortestPath(dg *simple.DirectedGraph, origin int64, ends []int64, labe
 	var walk func(set []int64) bool
 	walk = func(set []int64) bool {
 		if isEnd[set[0]] {
-			if max > 0 && found == max {
+			if limit > 0 && found == limit {
 				more = true
 				return false
 			}

@@ -915,13 +915,7 @@ func TestBlastRadiusMaxPaths(t *testing.T) {
 // (roles a and b) reach x on 80 and on 81, and s reaches them on 8080 and
 // 8081, so the one path s → w → x has both ports on each step.
 func TestBlastRadiusTargetPathPortsOverClasses(t *testing.T) {
-	pod := func(name, role, ip, owner string) string {
-		meta := fmt.Sprintf("name: %s, namespace: lat, labels: {role: %s}", name, role)
-		if owner != "" {
-			meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u1, controller: true}]"
-		}
-		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
-	}
+	pod := func(name, role, ip, owner string) string { return ownedPod("lat", name, role, ip, owner) }
 	admit := func(to, from, port string) string {
 		return policyDoc("lat", "ingress-"+to+"-"+from, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchLabels: {role: "+from+"}}}], ports: [{port: "+port+"}]}]}")
 	}
@@ -967,13 +961,7 @@ func TestBlastRadiusTargetPathsThroughOwnNode(t *testing.T) {
 // ("db-10" before "db-2"), and a workload whose pods are first reached at two
 // hops, with the later hop's path running through the workload itself.
 func TestBlastRadiusRowsByWorkloadAndHop(t *testing.T) {
-	pod := func(name, role, ip, owner string) string {
-		meta := fmt.Sprintf("name: %s, namespace: x, labels: {role: %s}", name, role)
-		if owner != "" {
-			meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u1, controller: true}]"
-		}
-		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
-	}
+	pod := func(name, role, ip, owner string) string { return ownedPod("x", name, role, ip, owner) }
 	admit := func(name, to, from string) string {
 		return policyDoc("x", name, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchLabels: {role: "+from+"}}}]}]}")
 	}
@@ -1011,4 +999,14 @@ func TestBlastRadiusRowsByWorkloadAndHop(t *testing.T) {
 	if b.ReachedPods != 6 || b.TotalPods != 7 {
 		t.Errorf("reached %d of %d pods, want 6 of 7", b.ReachedPods, b.TotalPods)
 	}
+}
+
+// ownedPod is a running pod of namespace ns on node n1, labelled role=<role>,
+// owned by the StatefulSet owner (none when owner is empty).
+func ownedPod(ns, name, role, ip, owner string) string {
+	meta := fmt.Sprintf("name: %s, namespace: %s, labels: {role: %s}", name, ns, role)
+	if owner != "" {
+		meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u1, controller: true}]"
+	}
+	return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
 }
