@@ -533,9 +533,9 @@ networks:
 	}
 }
 
-// TestPortSetUnionPerPort checks Union against port-by-port membership on
-// random sets of ranges that overlap, touch, nest and repeat, small enough
-// (ports 1-40) to check every port.
+// TestPortSetUnionPerPort checks Union and Intersect against port-by-port
+// membership on random sets of ranges that overlap, touch, nest and repeat,
+// small enough (ports 1-40) to check every port.
 func TestPortSetUnionPerPort(t *testing.T) {
 	state := uint64(1)
 	next := func(n int) int32 {
@@ -552,21 +552,52 @@ func TestPortSetUnionPerPort(t *testing.T) {
 	}
 	for i := range 2000 {
 		a, b := random(), random()
-		u := a.Union(b)
+		if i%3 == 0 {
+			b = a.Intersect(b) // nested: one side holds the other
+		}
+		u, x := a.Union(b), a.Intersect(b)
 		for _, p := range Protocols[:2] {
-			rs := u.Ranges(p)
-			for k := 1; k < len(rs); k++ {
-				if rs[k].From <= rs[k-1].To+1 {
-					t.Fatalf("case %d: %s ∪ %s = %s: %s ranges not merged or not sorted", i, a, b, u, p)
+			for _, rs := range [][]PortRange{u.Ranges(p), x.Ranges(p)} {
+				for k := 1; k < len(rs); k++ {
+					if rs[k].From <= rs[k-1].To+1 {
+						t.Fatalf("case %d: %s, %s: %s ranges %v not merged or not sorted", i, a, b, p, rs)
+					}
 				}
 			}
 			for port := int32(1); port <= 45; port++ {
 				if want := a.Contains(p, port) || b.Contains(p, port); u.Contains(p, port) != want {
 					t.Fatalf("case %d: %s ∪ %s = %s: %s %d in union is %v, want %v", i, a, b, u, p, port, !want, want)
 				}
+				if want := a.Contains(p, port) && b.Contains(p, port); x.Contains(p, port) != want {
+					t.Fatalf("case %d: %s ∩ %s = %s: %s %d in intersection is %v, want %v", i, a, b, x, p, port, !want, want)
+				}
 			}
 		}
 	}
+}
+
+// TestPortSetNestedMakesNothing checks that the union and the intersection
+// of two sets one of which holds the other are built without allocating:
+// a blast-radius walk makes such unions for most edges it follows.
+func TestPortSetNestedMakesNothing(t *testing.T) {
+	tcp := func(from, to int32) PortSet { return SinglePort("TCP", from, to) }
+	wide := tcp(80, 80).Union(tcp(8000, 8100)).Union(SinglePort("UDP", 53, 53))
+	narrow := tcp(8010, 8020)
+	var sink PortSet
+	allocs := testing.AllocsPerRun(100, func() {
+		sink = wide.Union(narrow)
+		sink = narrow.Union(wide)
+		sink = wide.Intersect(narrow)
+		sink = narrow.Intersect(wide)
+		sink = wide.Union(wide)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per run of nested unions and intersections, want 0", allocs)
+	}
+	if diff := cmp.Diff("TCP 80,8000-8100 · UDP 53", wide.Union(narrow).String()); diff != "" {
+		t.Errorf("union (-want +got):\n%s", diff)
+	}
+	_ = sink
 }
 
 // TestPortSetIntersect checks the intersection when one side holds the

@@ -95,6 +95,12 @@ func (s PortSet) Union(o PortSet) PortSet {
 			out.r[i] = a
 		case len(a) == 0 || isFull(b):
 			out.r[i] = b
+		case covers(a, b):
+			// The result is one of the two: no new slice (blast radius
+			// unions the ports of each edge into what a class already has).
+			out.r[i] = a
+		case covers(b, a):
+			out.r[i] = b
 		default:
 			out.r[i] = unionSorted(a, b)
 		}
@@ -112,6 +118,10 @@ func (s PortSet) Intersect(o PortSet) PortSet {
 		case isFull(a):
 			out.r[i] = b
 		case isFull(b):
+			out.r[i] = a
+		case covers(a, b):
+			out.r[i] = b
+		case covers(b, a):
 			out.r[i] = a
 		default:
 			var rs []PortRange
@@ -146,20 +156,27 @@ func (s PortSet) Intersects(o PortSet) bool {
 // Covers reports whether every port of o is in s.
 func (s PortSet) Covers(o PortSet) bool {
 	for i := range s.r {
-		a := s.r[i]
-		if isFull(a) {
-			continue
+		if !covers(s.r[i], o.r[i]) {
+			return false
 		}
-		j := 0
-		for _, y := range o.r[i] {
-			// Ranges are sorted and merged: y lies within one range of a or
-			// is not covered.
-			for j < len(a) && a[j].To < y.From {
-				j++
-			}
-			if j == len(a) || a[j].From > y.From || a[j].To < y.To {
-				return false
-			}
+	}
+	return true
+}
+
+// covers reports whether the ranges a hold every port of the ranges b, both
+// sorted and merged.
+func covers(a, b []PortRange) bool {
+	if isFull(a) {
+		return true
+	}
+	j := 0
+	for _, y := range b {
+		// y lies within one range of a or is not covered.
+		for j < len(a) && a[j].To < y.From {
+			j++
+		}
+		if j == len(a) || a[j].From > y.From || a[j].To < y.To {
+			return false
 		}
 	}
 	return true
