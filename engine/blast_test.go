@@ -63,6 +63,15 @@ func TestBlastRadiusPathsFromSecondWalk(t *testing.T) {
 	checkBlastPaths(t, 6040, 6200)
 }
 
+// TestBlastRadiusNamedPortsThroughMap repeats the closure check with the
+// table of resolved port specs turned off, so that every spec naming a port
+// is resolved through the map that a graph with many such specs uses.
+func TestBlastRadiusNamedPortsThroughMap(t *testing.T) {
+	defer func(n int) { maxDenseSpecPorts = n }(maxDenseSpecPorts)
+	maxDenseSpecPorts = 0
+	checkBlastClosure(t, 0, 120)
+}
+
 // TestBlastRadiusInLanes repeats the closure check with the isolated rows
 // shared out between one lane and three lanes (the default is one per
 // processor), forward and from the ingress side.

@@ -267,12 +267,42 @@ type specPorts struct {
 	numeric []int32          // per spec naming no port: its number (-1: none yet)
 	named   map[uint64]int32 // per (spec, named-port set): its number
 	sets    []evaluator.PortSet
+	// When the specs naming ports times the named-port sets are few, a
+	// table replaces the map: dense[row[spec]*nSets+set] is the number
+	// plus one (0: none yet). A blast-radius walk resolves a named spec
+	// for each edge it tries, and at T5c the map lookup took 3 ms a walk.
+	row   []int32
+	dense []int32
+	nSets int32
 }
+
+// maxDenseSpecPorts bounds specPorts' table (4 MiB of entries); tests set
+// it to 0 to resolve every named spec through the map.
+var maxDenseSpecPorts = 1 << 20
 
 func newSpecPorts(g *Graph) *specPorts {
 	s := &specPorts{g: g, np: g.namedPortSets(), numeric: make([]int32, len(g.portSpecs)), named: map[uint64]int32{}}
 	for i := range s.numeric {
 		s.numeric[i] = -1
+	}
+	for _, set := range s.np {
+		s.nSets = max(s.nSets, set+1)
+	}
+	named := 0
+	for i := range g.portSpecs {
+		if len(g.portSpecs[i].named) > 0 {
+			named++
+		}
+	}
+	if named > 0 && named*int(s.nSets) <= maxDenseSpecPorts {
+		s.row = make([]int32, len(g.portSpecs))
+		n := int32(0)
+		for i := range g.portSpecs {
+			if len(g.portSpecs[i].named) > 0 {
+				s.row[i], n = n, n+1
+			}
+		}
+		s.dense = make([]int32, named*int(s.nSets))
 	}
 	return s
 }
@@ -286,6 +316,14 @@ func (s *specPorts) id(spec, c int32) int32 {
 			s.sets = append(s.sets, ps.numeric)
 		}
 		return s.numeric[spec]
+	}
+	if s.dense != nil {
+		slot := &s.dense[s.row[spec]*s.nSets+s.np[c]]
+		if *slot == 0 {
+			s.sets = append(s.sets, ps.portsFor(s.g.classes[c].namedPorts))
+			*slot = int32(len(s.sets))
+		}
+		return *slot - 1
 	}
 	key := uint64(spec)<<32 | uint64(s.np[c])
 	id, ok := s.named[key]
