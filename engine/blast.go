@@ -138,6 +138,8 @@ type walk struct {
 	g      *Graph
 	opts   BlastOptions
 	filter func(evaluator.PortSet) evaluator.PortSet
+	// anyPort: no --port or --protocol, filter keeps every port.
+	anyPort bool
 
 	// Per class: the first hop any of its pods is reached (-1: not reached)
 	// and the class that reached it first; the hop at which every pod of it is
@@ -277,7 +279,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}
-	w.filter = hopFilter(opts)
+	w.filter, w.anyPort = hopFilter(opts), opts.Port == 0 && opts.Protocol == ""
 	return w
 }
 
@@ -291,6 +293,15 @@ func (w *walk) ruleTables() {
 		s.ruleDone, s.exhausted, s.ruleSlot = make([]bool, n), make([]int32, n), make([]mark, n)
 	}
 	w.ruleDone, w.exhausted = s.ruleDone, s.exhausted
+}
+
+// filtered keeps the ports a hop may use (hopFilter); without --port and
+// --protocol it is every port, and the call is inlined away.
+func (w *walk) filtered(ports evaluator.PortSet) evaluator.PortSet {
+	if w.anyPort {
+		return ports
+	}
+	return w.filter(ports)
 }
 
 // hopFilter keeps the ports a hop may use under --port and --protocol.
@@ -392,7 +403,7 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 				// (§2.13: every class when policies are not enforced).
 				w.openDone = true
 				w.group(edgeGroup{kind: groupOpen, hop: hop})
-				if ports := w.filter(all); !ports.Empty() {
+				if ports := w.filtered(all); !ports.Empty() {
 					if g.enforced {
 						g.buildAdmit()
 						for _, cd := range g.openIn {
@@ -425,7 +436,7 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 			w.group(edgeGroup{kind: groupRule, hop: hop, rule: r})
 			spec := &g.portSpecs[r.ports]
 			towards := func(cd int32) {
-				if ports := w.filter(spec.portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
+				if ports := w.filtered(spec.portsFor(g.classes[cd].namedPorts)); !ports.Empty() {
 					visit(cd, ports)
 				}
 			}
@@ -433,7 +444,7 @@ func (w *walk) openSide(frontier []int32, hop int32, layer, met *[]int32) {
 				// Most of the cluster: test the few open classes instead.
 				// Classes done stay done for the rest of the walk, so they
 				// leave the list for later rules.
-				full := w.filter(all)
+				full := w.filtered(all)
 				if w.openLeft == nil {
 					w.openLeft = slices.Clone(g.openIn)
 				}
@@ -475,7 +486,7 @@ func (w *walk) isolatedSide(frontier []int32, hop int32, side *sync.WaitGroup) {
 		openSrcs = append(openSrcs, cs)
 		// §2.10: a host-network pod reaches every pod of its own node.
 		if cl := &g.classes[cs]; cl.hostNetwork {
-			if ports := w.filter(all); !ports.Empty() {
+			if ports := w.filtered(all); !ports.Empty() {
 				w.seq = w.pos[cs]
 				for _, pi := range g.isolatedOnNode(cl.rep.NodeName) {
 					w.visitPod(cs, pi, hop, ports)
@@ -597,40 +608,53 @@ func (w *walk) members(gid int32) []int32 {
 }
 
 // reached records that class cd has pods reached at hop, first by cs reaching
-// pod pi from position seq of the previous hop's layer, and appends cd to the
-// hop's layer the first time.
+// pod pi (-1: the class's first pod) from position seq of the previous hop's
+// layer, and appends cd to the hop's layer the first time.
 func (w *walk) reached(cs, cd, pi, hop, seq int32, layer *[]int32) {
+	// The class's pods are read only when the pod is kept: most edges into
+	// a class reached at this hop come from later sources.
 	switch {
 	case w.hop[cd] < 0:
-		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, pi, seq
+		w.hop[cd], w.pred[cd], w.firstPod[cd], w.predSeq[cd] = hop, cs, w.podOr(cd, pi), seq
 		*layer = append(*layer, cd)
 	case w.hop[cd] == hop && seq < w.predSeq[cd]:
 		// Of the edges the walk makes (it skips those that add nothing), the
 		// one from the earliest source of the previous hop gives the path.
-		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, pi, seq
+		w.pred[cd], w.firstPod[cd], w.predSeq[cd] = cs, w.podOr(cd, pi), seq
 	}
+}
+
+// podOr returns pi, or the first pod of class cd when pi is -1.
+func (w *walk) podOr(cd, pi int32) int32 {
+	if pi < 0 {
+		return w.g.classes[cd].pods[0]
+	}
+	return pi
 }
 
 // visitClassFrom reaches every pod of class cd at hop from cs, at position
 // seq of the previous layer, adding cd to layer when it is new. Lanes call it
 // at the same time for disjoint destination classes.
 func (w *walk) visitClassFrom(cs, cd, hop, seq int32, ports evaluator.PortSet, layer *[]int32) {
+	grew := true
 	switch h := w.wholeHop[cd]; {
 	case h >= 0 && h < hop:
 		return // every pod was reached earlier
 	case h == hop:
-		w.wholePorts[cd] = w.wholePorts[cd].Union(ports)
+		if grew = !w.wholePorts[cd].Covers(ports); grew {
+			w.wholePorts[cd] = w.wholePorts[cd].Union(ports)
+		}
 		if seq < w.wholeSeq[cd] {
 			w.wholePred[cd], w.wholeSeq[cd] = cs, seq
 		}
 	default:
 		w.wholeHop[cd], w.wholePred[cd], w.wholeSeq[cd], w.wholePorts[cd] = hop, cs, seq, ports
 	}
-	if !w.paths && !w.full[cd] {
+	if grew && !w.paths && !w.full[cd] {
 		// §2.2, §2.4: no edge gives more than the ingress rules allow.
-		w.full[cd] = w.wholePorts[cd].Covers(w.filter(w.g.termIdx().inMax(cd)))
+		w.full[cd] = w.wholePorts[cd].Covers(w.filtered(w.g.termIdx().inMax(cd)))
 	}
-	w.reached(cs, cd, w.g.classes[cd].pods[0], hop, seq, layer)
+	w.reached(cs, cd, -1, hop, seq, layer)
 	if w.paths && w.hop[cd] == hop {
 		// An edge of the shortest-path graph from the current group.
 		if l := w.predGroups[cd]; len(l) == 0 || l[len(l)-1] != w.curGroup {
@@ -868,7 +892,7 @@ func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, pods in
 			rw.Workload = ids[podWL[first]]
 			rw.Pods = names[off:len(names):len(names)]
 			rw.Path = w.pathTo(first, firstPred)
-			namespaces[g.classes[g.podClass[first]].nsID] = true
+			namespaces[g.rosterNS[r]] = true
 		}
 	}
 	return namespaces
@@ -894,7 +918,7 @@ func (w *walk) networks(b *Blast, catalog []*model.Network) {
 	// A network is settled once it is reached (layers come in hop order) on
 	// every port a hop may use: no later class changes its answer, so its
 	// ports are no longer worked out, and the walk stops when all are.
-	full := w.filter(evaluator.AllPorts(evaluator.Protocols...))
+	full := w.filtered(evaluator.AllPorts(evaluator.Protocols...))
 	settled := make([]bool, len(catalog))
 	left := len(catalog)
 	perList := map[*run][]evaluator.PortSet{}
@@ -918,7 +942,7 @@ layers:
 				ports = make([]evaluator.PortSet, len(catalog))
 				for i := range catalog {
 					if !settled[i] {
-						ports[i] = w.filter(x.portsIn(runs, sets[i]))
+						ports[i] = w.filtered(x.portsIn(runs, sets[i]))
 					}
 				}
 				perList[&runs[0]] = ports
@@ -1106,10 +1130,10 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 		var out evaluator.PortSet
 		for _, dst := range dsts {
 			if !g.enforced {
-				return w.filter(all)
+				return w.filtered(all)
 			}
 			s, d := Endpoint{pod: src}, Endpoint{pod: dst}
-			out = out.Union(w.filter(g.egressPorts(s, d).Intersect(g.ingressPorts(s, d))))
+			out = out.Union(w.filtered(g.egressPorts(s, d).Intersect(g.ingressPorts(s, d))))
 		}
 		return out
 	}

@@ -82,7 +82,7 @@ func (w *walk) podPredsOf(pi int32) []int32 {
 	}
 	g := w.g
 	r := w.podAt(pi)
-	if r == nil || r.hop <= 0 || !g.enforced || w.filter(evaluator.AllPorts(evaluator.Protocols...)).Empty() {
+	if r == nil || r.hop <= 0 || !g.enforced || w.filtered(evaluator.AllPorts(evaluator.Protocols...)).Empty() {
 		return nil
 	}
 	key := nodeHop{g.pods[pi].NodeName, r.hop}
@@ -179,7 +179,7 @@ func (w *walk) findGroups(c int32) []int32 {
 		return nil
 	}
 	rules, open := w.sourcesAt(h)
-	all := w.filter(evaluator.AllPorts(evaluator.Protocols...))
+	all := w.filtered(evaluator.AllPorts(evaluator.Protocols...))
 	var out []int32
 	add := func(e edgeGroup) {
 		id := w.backGroup(e)
@@ -210,7 +210,7 @@ func (w *walk) findGroups(c int32) []int32 {
 	}
 	if open && isolated {
 		for _, q := range dst.inRules {
-			if !w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts)).Empty() {
+			if !w.filtered(g.portSpecs[q.ports].portsFor(dst.namedPorts)).Empty() {
 				add(edgeGroup{kind: groupPeerSet, hop: h, ps: q.peers})
 			}
 		}
@@ -231,13 +231,13 @@ func (w *walk) findGroups(c int32) []int32 {
 		}
 		eg := g.portSpecs[r.ports].portsFor(dst.namedPorts)
 		if !isolated {
-			if !w.filter(eg).Empty() {
+			if !w.filtered(eg).Empty() {
 				add(edgeGroup{kind: groupRule, hop: h, rule: r})
 			}
 			continue
 		}
 		for _, q := range dst.inRules {
-			in := w.filter(g.portSpecs[q.ports].portsFor(dst.namedPorts))
+			in := w.filtered(g.portSpecs[q.ports].portsFor(dst.namedPorts))
 			if !in.Empty() && !eg.Intersect(in).Empty() {
 				add(edgeGroup{kind: groupRuleIn, hop: h, rule: r, ps: q.peers})
 			}

@@ -251,7 +251,7 @@ func (l *lane) openAdmissions(open openSets, hop int32) {
 			if w.done(a.class, hop) {
 				continue
 			}
-			if ports := w.filter(g.admitPorts[a.ports]); !ports.Empty() {
+			if ports := w.filtered(g.admitPorts[a.ports]); !ports.Empty() {
 				w.visitClassFrom(cs, a.class, hop, w.pos[cs], ports, &l.layer)
 			}
 		}
@@ -354,7 +354,7 @@ func (l *lane) ruleToPeers(r ruleRef, srcs []int32, hop int32) bool {
 			if src < 0 {
 				continue
 			}
-			in := w.filter(l.portsFor(q.ports, cd))
+			in := w.filtered(l.portsFor(q.ports, cd))
 			if in.Empty() || w.settled(cd, hop, in) {
 				continue
 			}
@@ -547,7 +547,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 			if w.done(cd, hop) {
 				continue
 			}
-			in := w.filter(g.admitPorts[a.ports])
+			in := w.filtered(g.admitPorts[a.ports])
 			if in.Empty() {
 				continue
 			}
@@ -592,6 +592,9 @@ type holders struct {
 	t    *termIndex
 	srcs []int32
 	now  int32
+	// marked is a copy of the sources the round's marks are for (srcs
+	// lies in a buffer that later hops overwrite).
+	marked []int32
 	// sel lists the sets whose selected part holds a class (lane.selOf).
 	sel func(c int32) []int32
 	// Per peer set, lazy term and block: the round (now) the entry is for
@@ -609,6 +612,13 @@ func (h *holders) start(srcs []int32) {
 		h.lazyNow, h.lazyIdx = make([]int32, len(g.lazyTerms)), make([]int32, len(g.lazyTerms))
 		h.blockNow, h.blockIdx = make([]int32, len(g.blocks)), make([]int32, len(g.blocks))
 	}
+	if h.now > 0 && slices.Equal(srcs, h.marked) {
+		// Consecutive rules often have the same sources (those of one
+		// policy): the round's marks still hold.
+		h.srcs = srcs
+		return
+	}
+	h.marked = append(h.marked[:0], srcs...)
 	h.now++
 	h.srcs = srcs
 	// Later sources first, so that the first source holding a set is kept.

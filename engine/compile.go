@@ -85,6 +85,9 @@ type Graph struct {
 	rosterOnce  sync.Once
 	roster      []int32
 	rosterStart []int32
+	// rosterNS is, per workload rank, the index of its namespace (-1: the
+	// workload has no pod in the roster).
+	rosterNS []int32
 	// Each class's set of named container ports, numbered on first use.
 	namedOnce sync.Once
 	namedSet  []int32

@@ -318,6 +318,13 @@ func (g *Graph) podRoster() (pods, start []int32) {
 				slices.SortFunc(wl, func(a, b int32) int { return strings.Compare(podIDs[a], podIDs[b]) })
 			}
 		}
+		g.rosterNS = make([]int32, len(ids))
+		for r := range ids {
+			g.rosterNS[r] = -1
+			if start[r] < start[r+1] {
+				g.rosterNS[r] = g.classes[g.podClass[pods[start[r]]]].nsID
+			}
+		}
 		g.roster, g.rosterStart = pods, start
 	})
 	return g.roster, g.rosterStart
