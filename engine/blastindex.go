@@ -512,6 +512,7 @@ func (g *Graph) setsHolding(cs int32, sel []int32, dead *deadTerms, f func(ps in
 // admitting sets can add anything any more, and per segment tree node how
 // many of its blocks are dead, so that whole nodes are passed over.
 type deadTerms struct {
+	t                   *termIndex
 	hop                 int32
 	blockHop            []int32 // hop at which the block died (-1: for good)
 	nodeHop, nodeCount  []int32 // per tree node: the hop nodeCount counts for
@@ -553,7 +554,7 @@ func (t *termIndex) newDeadTerms(setHop []int32) *deadTerms {
 	nodes := len(t.stab)
 	lazies := len(t.lazySets)
 	blocks := len(t.blockSets)
-	return &deadTerms{blockHop: make([]int32, blocks), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
+	return &deadTerms{t: t, blockHop: make([]int32, blocks), nodeHop: make([]int32, nodes), nodeCount: make([]int32, nodes),
 		blockCountHop: make([]int32, blocks), blockCount: make([]int32, blocks), blockForever: make([]int32, blocks),
 		nodeForever: make([]int32, nodes), setHop: setHop, blockSets: t.blockSets, blockNds: t.blockNodes,
 		lazyHop: make([]int32, lazies), lazyCountHop: make([]int32, lazies), lazyCount: make([]int32, lazies),
@@ -569,21 +570,30 @@ func (d *deadTerms) reset() {
 	}
 }
 
-// setDied is told that peer set set died (for good when forever); blocks
+// setDied is told that peer set ps died (for good when forever); blocks
 // and lazy terms all of whose sets are dead die with it. Each set is told
 // at most once per hop, and not again once it died for good: the counts
 // rely on it.
-func (d *deadTerms) setDied(set *peerSet, forever bool) {
-	if set.all {
+func (d *deadTerms) setDied(g *Graph, ps int32, forever bool) {
+	// Most sets have neither lazy terms nor blocks, which the byte per set
+	// tells without reading the set.
+	kind := d.t.holdKind[ps]
+	if kind&holdAll != 0 || kind&(holdLazy|holdBlocks) == 0 {
 		return // not among the sets of its terms (termIndex.invertSets)
 	}
-	for i, id := range set.lazyIDs {
-		if !slices.Contains(set.lazyIDs[:i], id) {
-			d.termSetDied(id, int32(len(d.lazySets[id])), forever, d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever)
+	if kind&holdLazy != 0 {
+		lazyIDs := g.peerSets[ps].lazyIDs
+		for i, id := range lazyIDs {
+			if !slices.Contains(lazyIDs[:i], id) {
+				d.termSetDied(id, int32(len(d.lazySets[id])), forever, d.lazyHop, d.lazyCountHop, d.lazyCount, d.lazyForever)
+			}
 		}
 	}
-	for i, id := range set.blockIDs {
-		if slices.Contains(set.blockIDs[:i], id) {
+	// Only the blocks spanning a class address are asked about (through
+	// the segment tree), so only they are counted.
+	blocks := d.t.podBlocksOf(ps)
+	for i, id := range blocks {
+		if slices.Contains(blocks[:i], id) {
 			continue
 		}
 		was := d.blockHop[id]

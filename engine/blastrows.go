@@ -568,7 +568,7 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 		default:
 			continue
 		}
-		l.dead.setDied(&g.peerSets[ps], l.psDead[ps] < 0)
+		l.dead.setDied(g, ps, l.psDead[ps] < 0)
 	}
 }
 
