@@ -137,9 +137,7 @@ func (g *Graph) walkFrom(sources []*model.Pod, opts BlastOptions) *walk {
 type walk struct {
 	g      *Graph
 	opts   BlastOptions
-	filter func(evaluator.PortSet) evaluator.PortSet
-	// anyPort: no --port or --protocol, filter keeps every port.
-	anyPort bool
+	filter func(evaluator.PortSet) evaluator.PortSet // nil: every port (hopFilter)
 
 	// Per class: the first hop any of its pods is reached (-1: not reached)
 	// and the class that reached it first; the hop at which every pod of it is
@@ -279,7 +277,7 @@ func newWalk(g *Graph, opts BlastOptions) *walk {
 	if w.paths {
 		w.predGroups, w.podPreds, w.groupMembers = make([][]int32, len(g.classes)), map[int32][]int32{}, map[int32][]int32{}
 	}
-	w.filter, w.anyPort = hopFilter(opts), opts.Port == 0 && opts.Protocol == ""
+	w.filter = hopFilter(opts)
 	return w
 }
 
@@ -298,13 +296,14 @@ func (w *walk) ruleTables() {
 // filtered keeps the ports a hop may use (hopFilter); without --port and
 // --protocol it is every port, and the call is inlined away.
 func (w *walk) filtered(ports evaluator.PortSet) evaluator.PortSet {
-	if w.anyPort {
+	if w.filter == nil {
 		return ports
 	}
 	return w.filter(ports)
 }
 
-// hopFilter keeps the ports a hop may use under --port and --protocol.
+// hopFilter keeps the ports a hop may use under --port and --protocol, or
+// is nil when neither is given (every port; walk.filtered).
 func hopFilter(opts BlastOptions) func(evaluator.PortSet) evaluator.PortSet {
 	switch {
 	case opts.Port != 0 && opts.Protocol != "":
@@ -328,7 +327,7 @@ func hopFilter(opts BlastOptions) func(evaluator.PortSet) evaluator.PortSet {
 		only := evaluator.AllPorts(opts.Protocol)
 		return func(ports evaluator.PortSet) evaluator.PortSet { return ports.Intersect(only) }
 	}
-	return func(ports evaluator.PortSet) evaluator.PortSet { return ports }
+	return nil
 }
 
 // start places the source pods at hop 0.
@@ -1111,7 +1110,7 @@ func (w *walk) targetPaths(b *Blast, wants []targetWant) bool {
 		default:
 			// The classes of the previous hop that reach the pod itself.
 			for _, c := range w.layers[wt.hop-1] {
-				if g.reachesPod(c, wt.pi, w.filter) {
+				if g.reachesPod(c, wt.pi, w.filtered) {
 					wt.preds = append(wt.preds, c)
 				}
 			}
