@@ -54,7 +54,10 @@ type Blast struct {
 // ReachedWorkload is a workload some of whose pods are first reached at a hop.
 type ReachedWorkload struct {
 	Workload string
-	Pods     []string
+	// Pods are the ids of the pods, in id order. When they are every pod
+	// of the workload the slice is shared with the graph: read it, do not
+	// write to it.
+	Pods []string
 	// Ports are the ports by which the previous hop reaches these pods.
 	Ports evaluator.PortSet
 	// Path is one shortest path from the source, as workload ids, ending here.
@@ -723,20 +726,24 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 }
 
 // pathTo is one shortest path to a pod: each class's first predecessor back to
-// a source, as workload ids.
-func (w *walk) pathTo(pi, pred int32) []string {
+// a source, as workload ids. It is made at the start of buf when buf is long
+// enough (else in a slice of its own), and rest is what is left of buf.
+func (w *walk) pathTo(pi, pred int32, buf []string) (path, rest []string) {
 	podWL, ids, _ := w.g.workloads()
 	n := 1
 	for c := pred; c >= 0; c = w.pred[c] {
 		n++
 	}
-	out := make([]string, n)
-	out[n-1] = ids[podWL[pi]]
+	if len(buf) < n {
+		buf = make([]string, n)
+	}
+	path = buf[:n:n]
+	path[n-1] = ids[podWL[pi]]
 	for c := pred; c >= 0; c = w.pred[c] {
 		n--
-		out[n-1] = ids[podWL[w.firstPod[c]]]
+		path[n-1] = ids[podWL[w.firstPod[c]]]
 	}
-	return out
+	return path, buf[len(path):]
 }
 
 // collect groups the reached pods by hop and workload, workloads in id
@@ -787,7 +794,7 @@ func (w *walk) collect(b *Blast) {
 	}
 	var namespaces [2][]bool
 	for h, span := range spans {
-		both.Go(func() { namespaces[h] = w.fillRows(rws, hops, next[h], counts[h].pods, span[0], span[1]) })
+		both.Go(func() { namespaces[h] = w.fillRows(rws, hops, next[h], counts[h], span[0], span[1]) })
 	}
 	both.Wait()
 	n := 0
@@ -810,10 +817,11 @@ func (w *walk) collect(b *Blast) {
 }
 
 // rowCount counts the rows of a range of workloads per hop (1, 2, ...), and
-// their pods.
+// their pods: all of them, those of rows that do not hold every pod of
+// their workload (own), and the workload ids of the rows' paths.
 type rowCount struct {
-	rows []int
-	pods int
+	rows            []int
+	pods, own, path int
 }
 
 // countRows writes the hop of each reached pod of the workloads of rank lo
@@ -826,6 +834,7 @@ func (w *walk) countRows(hops []int32, lo, hi int) rowCount {
 	var seen []int32 // the hops of the workload's rows so far
 	for r := lo; r < hi; r++ {
 		seen = seen[:0]
+		pods := 0
 		for i := start[r]; i < start[r+1]; i++ {
 			if w.hop[g.podClass[roster[i]]] < 0 {
 				continue // no pod of its class was reached
@@ -835,35 +844,53 @@ func (w *walk) countRows(hops []int32, lo, hi int) rowCount {
 				continue
 			}
 			hops[i] = hop
-			c.pods++
+			pods++
 			if slices.Contains(seen, hop) {
 				continue
 			}
 			seen = append(seen, hop)
+			c.path += int(hop) + 1 // a path to hop h names h+1 workloads
 			for len(c.rows) < int(hop) {
 				c.rows = append(c.rows, 0)
 			}
 			c.rows[hop-1]++
 		}
+		c.pods += pods
+		if len(seen) != 1 || pods != int(start[r+1]-start[r]) {
+			c.own += pods
+		}
 	}
 	return c
 }
 
+// pathChunk is how many workload ids fillRows makes room for at a time for
+// the rows' paths (32 KB): one allocation serves hundreds of rows, where
+// each row's path used to be one of its own.
+const pathChunk = 2048
+
 // fillRows makes the rows of the workloads of rank lo to hi-1 at next (per
-// hop, where the next row goes), from the hops countRows found: each row
+// hop, where the next row goes), from the hops countRows found (c): each row
 // holds its pods in id order, the ports by which the previous hop reaches
-// them and the path to the first of them in pod order. It returns the
-// namespaces of the reached pods.
-func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, pods int, lo, hi int) (namespaces []bool) {
+// them and the path to the first of them in pod order. A row that holds
+// every pod of its workload shares them with Graph.rosterIDs; the other
+// rows' pods are made in one slice, and the paths a chunk at a time. It
+// returns the namespaces of the reached pods.
+func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, c rowCount, lo, hi int) (namespaces []bool) {
 	g := w.g
 	roster, start := g.podRoster()
 	podWL, ids, _ := g.workloads()
 	podIDs := g.podIDs()
-	names := make([]string, 0, pods)
+	var names, paths []string
+	if c.own > 0 {
+		names = make([]string, 0, c.own)
+	}
+	pathsLeft := c.path
 	namespaces = make([]bool, len(g.snap.Namespaces))
 	var seen []int32 // the hops of the workload's rows so far
 	for r := lo; r < hi; r++ {
 		wl := hops[start[r]:start[r+1]]
+		// Whether the workload makes one row of all its pods.
+		whole := !slices.Contains(wl, 0) && !slices.ContainsFunc(wl, func(h int32) bool { return h != wl[0] })
 		seen = seen[:0]
 		for k, hop := range wl {
 			if hop == 0 || slices.Contains(seen, hop) {
@@ -874,23 +901,43 @@ func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, pods in
 			next[hop-1]++
 			first, firstPred := int32(-1), int32(-1)
 			off := len(names)
+			// Pods of a class none of whose pods was reached on its own
+			// share its ports and predecessor: consecutive ones are read once.
+			last, pred := int32(-1), int32(-1)
 			for j := k; j < len(wl); j++ {
 				if wl[j] != hop {
 					continue
 				}
 				pi := roster[int(start[r])+j]
-				_, ports, pred := w.podHop(pi)
-				names = append(names, podIDs[pi])
-				if !ports.Equal(rw.Ports) {
-					rw.Ports = rw.Ports.Union(ports)
+				if !whole {
+					names = append(names, podIDs[pi])
 				}
-				if first < 0 || pi < first {
-					first, firstPred = pi, pred
+				if cl := g.podClass[pi]; cl != last {
+					last = cl
+					if w.ownReach[cl] {
+						last = -1
+					}
+					var ports evaluator.PortSet
+					_, ports, pred = w.podHop(pi)
+					if !ports.Equal(rw.Ports) {
+						rw.Ports = rw.Ports.Union(ports)
+					}
+				}
+				if first < 0 {
+					first, firstPred = pi, pred // pods are numbered in id order
 				}
 			}
 			rw.Workload = ids[podWL[first]]
-			rw.Pods = names[off:len(names):len(names)]
-			rw.Path = w.pathTo(first, firstPred)
+			if whole {
+				rw.Pods = g.rosterIDs[start[r]:start[r+1]:start[r+1]]
+			} else {
+				rw.Pods = names[off:len(names):len(names)]
+			}
+			if n := int(hop) + 1; len(paths) < n {
+				paths = make([]string, max(n, min(pathsLeft, pathChunk)))
+			}
+			rw.Path, paths = w.pathTo(first, firstPred, paths)
+			pathsLeft -= len(rw.Path)
 			namespaces[g.rosterNS[r]] = true
 		}
 	}

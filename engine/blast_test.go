@@ -1019,3 +1019,41 @@ func ownedPod(ns, name, role, ip, owner string) string {
 	}
 	return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: n1}\nstatus: {phase: Running, podIP: %s}\n", meta, ip)
 }
+
+// TestBlastRadiusRowPortsAndPathOverPods covers a row whose pods were not
+// all reached alike. Ports: web-0 and web-1 share a class, but only web-1,
+// on the host-network source's node, is also reached on its own (§2.10),
+// on every port; the row has the union. Path: db-a and db-b are reached at
+// hop 2 through different pods (gw-y and gw-x), and the row's path is that
+// of its first pod in id order, db-a, listed last in the input.
+func TestBlastRadiusRowPortsAndPathOverPods(t *testing.T) {
+	pod := func(name, role, ip, node, owner, extra string) string {
+		meta := fmt.Sprintf("name: %s, namespace: r, labels: {role: %s}", name, role)
+		if owner != "" {
+			meta += ", ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: " + owner + ", uid: u-" + owner + ", controller: true}]"
+		}
+		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {%s}\nspec: {containers: [{name: c}], nodeName: %s%s}\nstatus: {phase: Running, podIP: %s}\n", meta, node, extra, ip)
+	}
+	admit := func(name, to, from string) string {
+		return policyDoc("r", name, "{podSelector: {matchLabels: {role: "+to+"}}, ingress: [{from: [{podSelector: {matchLabels: {role: "+from+"}}}]}]}")
+	}
+	g := graphOf(t, evaluator.DefaultOptions(), nodeDoc, nsDoc("r"),
+		pod("h", "h", "10.0.1.1", "n1", "", ", hostNetwork: true"),
+		pod("web-0", "web", "10.0.0.2", "n2", "web", ""), pod("web-1", "web", "10.0.0.3", "n1", "web", ""),
+		pod("gw-x", "via-x", "10.0.0.4", "n2", "", ""), pod("gw-y", "via-y", "10.0.0.5", "n2", "", ""),
+		pod("db-b", "db-b", "10.0.0.6", "n2", "db", ""), pod("db-a", "db-a", "10.0.0.7", "n2", "db", ""),
+		policyDoc("r", "to-web", "{podSelector: {matchLabels: {role: web}}, ingress: [{from: [{ipBlock: {cidr: 10.0.1.1/32}}], ports: [{port: 80}]}]}"),
+		admit("to-db-a", "db-a", "via-y"), admit("to-db-b", "db-b", "via-x"))
+	b := g.BlastRadius([]*model.Pod{g.snap.Pod("r/h")}, nil, BlastOptions{})
+	got := hopLines(b, func(w ReachedWorkload) string { return fmt.Sprint(w.Pods, " ", w.Ports, " via ", join(w.Path)) })
+	all := evaluator.AllPorts(evaluator.Protocols...)
+	want := []string{
+		"1:r/Pod/gw-x:[r/gw-x] " + all.String() + " via r/Pod/h → r/Pod/gw-x",
+		"1:r/Pod/gw-y:[r/gw-y] " + all.String() + " via r/Pod/h → r/Pod/gw-y",
+		"1:r/StatefulSet/web:[r/web-0 r/web-1] " + all.String() + " via r/Pod/h → r/StatefulSet/web",
+		"2:r/StatefulSet/db:[r/db-a r/db-b] " + all.String() + " via r/Pod/h → r/Pod/gw-y → r/StatefulSet/db",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}

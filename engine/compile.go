@@ -88,6 +88,9 @@ type Graph struct {
 	// rosterNS is, per workload rank, the index of its namespace (-1: the
 	// workload has no pod in the roster).
 	rosterNS []int32
+	// rosterIDs are the ids of the roster's pods, in its order: a blast
+	// radius row holding every pod of its workload shares its part.
+	rosterIDs []string
 	// Each class's set of named container ports, numbered on first use.
 	namedOnce sync.Once
 	namedSet  []int32

@@ -325,6 +325,10 @@ func (g *Graph) podRoster() (pods, start []int32) {
 				g.rosterNS[r] = g.classes[g.podClass[pods[start[r]]]].nsID
 			}
 		}
+		g.rosterIDs = make([]string, len(pods))
+		for i, pi := range pods {
+			g.rosterIDs[i] = podIDs[pi]
+		}
 		g.roster, g.rosterStart = pods, start
 	})
 	return g.roster, g.rosterStart
