@@ -856,11 +856,17 @@ func (w *walk) countRows(hops []int32, lo, hi int) rowCount {
 			c.rows[hop-1]++
 		}
 		c.pods += pods
-		if len(seen) != 1 || pods != int(start[r+1]-start[r]) {
+		if !wholeRow(hops[start[r]:start[r+1]]) {
 			c.own += pods
 		}
 	}
 	return c
+}
+
+// wholeRow reports whether a workload's pods, by their hops (0: not
+// reached), make one row of all of them: every pod first reached at one hop.
+func wholeRow(hops []int32) bool {
+	return !slices.ContainsFunc(hops, func(h int32) bool { return h == 0 || h != hops[0] })
 }
 
 // pathChunk is how many workload ids fillRows makes room for at a time for
@@ -889,8 +895,7 @@ func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, c rowCo
 	var seen []int32 // the hops of the workload's rows so far
 	for r := lo; r < hi; r++ {
 		wl := hops[start[r]:start[r+1]]
-		// Whether the workload makes one row of all its pods.
-		whole := !slices.Contains(wl, 0) && !slices.ContainsFunc(wl, func(h int32) bool { return h != wl[0] })
+		whole := wholeRow(wl)
 		seen = seen[:0]
 		for k, hop := range wl {
 			if hop == 0 || slices.Contains(seen, hop) {
