@@ -152,7 +152,8 @@ type walk struct {
 	wholePorts          []evaluator.PortSet
 	pods                []podReach // per pod: reached on its own (sources, node-local); podAt
 	podsOn              []int32    // the pods with an entry in pods
-	ownReach            []bool     // per class: whether pods holds one of its pods
+	ownCount            []int32    // per class: how many of its pods pods holds
+	ownAll              []int32    // per class: 1 + the hop the last of its pods entered pods (0: not all have)
 	full                []bool     // per class: reached at wholeHop on every port it admits
 	layers              [][]int32  // classes first reached at each hop
 	seq                 int32      // position of the source being expanded in its layer
@@ -199,7 +200,10 @@ func (w *walk) reachPod(pi int32, r podReach) {
 	r.on = true
 	w.pods[pi] = r
 	w.podsOn = append(w.podsOn, pi)
-	w.ownReach[w.g.podClass[pi]] = true
+	c := w.g.podClass[pi]
+	if w.ownCount[c]++; int(w.ownCount[c]) == len(w.g.classes[c].pods) {
+		w.ownAll[c] = r.hop + 1
+	}
 }
 
 // walkScratch holds the per-class tables of a walk, kept in Graph.walkPool
@@ -208,8 +212,8 @@ func (w *walk) reachPod(pi int32, r podReach) {
 type walkScratch struct {
 	hop, pred, firstPod, predSeq  []int32
 	wholeHop, wholePred, wholeSeq []int32
-	pos                           []int32
-	ownReach, full                []bool
+	pos, ownCount, ownAll         []int32
+	full                          []bool
 	wholePorts                    []evaluator.PortSet
 	pods                          []podReach // per pod
 	podsOn                        []int32
@@ -238,8 +242,8 @@ func (g *Graph) scratch() *walkScratch {
 		return s
 	}
 	s := &walkScratch{hop: make([]int32, n), pred: make([]int32, n), firstPod: make([]int32, n), predSeq: make([]int32, n),
-		wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n),
-		ownReach: make([]bool, n), full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n), pods: make([]podReach, len(g.pods))}
+		wholeHop: make([]int32, n), wholePred: make([]int32, n), wholeSeq: make([]int32, n), pos: make([]int32, n), ownCount: make([]int32, n), ownAll: make([]int32, n),
+		full: make([]bool, n), wholePorts: make([]evaluator.PortSet, n), pods: make([]podReach, len(g.pods))}
 	for i := range s.hop {
 		s.hop[i], s.wholeHop[i] = -1, -1
 	}
@@ -257,7 +261,8 @@ func (w *walk) release() {
 		for _, c := range layer {
 			s.hop[c], s.wholeHop[c] = -1, -1
 			s.pred[c], s.firstPod[c], s.predSeq[c], s.wholePred[c], s.wholeSeq[c], s.pos[c] = 0, 0, 0, 0, 0, 0
-			s.ownReach[c], s.full[c], s.wholePorts[c] = false, false, evaluator.PortSet{}
+			s.ownCount[c], s.ownAll[c] = 0, 0
+			s.full[c], s.wholePorts[c] = false, evaluator.PortSet{}
 		}
 	}
 	for _, pi := range w.podsOn {
@@ -274,7 +279,7 @@ func (w *walk) release() {
 func newWalk(g *Graph, opts BlastOptions) *walk {
 	s := g.scratch()
 	w := &walk{g: g, opts: opts, scratch: s, hop: s.hop, pred: s.pred, firstPod: s.firstPod, predSeq: s.predSeq,
-		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownReach: s.ownReach, full: s.full, wholePorts: s.wholePorts,
+		wholeHop: s.wholeHop, wholePred: s.wholePred, wholeSeq: s.wholeSeq, pos: s.pos, ownCount: s.ownCount, ownAll: s.ownAll, full: s.full, wholePorts: s.wholePorts,
 		pods: s.pods, podsOn: s.podsOn,
 		paths: opts.Target != nil}
 	if w.paths {
@@ -666,12 +671,17 @@ func (w *walk) visitClassFrom(cs, cd, hop, seq int32, ports evaluator.PortSet, l
 }
 
 // done reports whether no edge into class cd at hop can change anything:
-// every pod of it was reached at an earlier hop, or at this hop on every
-// port its ingress admits (never when paths are wanted, which need every
-// edge).
+// every pod of it was reached at an earlier hop, as a class or each on its
+// own (node-local traffic), or at this hop on every port its ingress admits
+// (never when paths are wanted, which need every edge).
 func (w *walk) done(cd, hop int32) bool {
-	h := w.wholeHop[cd]
-	return h >= 0 && (h < hop || w.full[cd])
+	if h := w.wholeHop[cd]; h >= 0 && (h < hop || w.full[cd]) {
+		return true
+	}
+	// A pod keeps the first hop it was reached at (podHop), and a class
+	// enters a layer once: a later edge adds nothing to any of its pods.
+	a := w.ownAll[cd]
+	return a > 0 && a <= hop
 }
 
 // visitPod reaches one pod at hop from cs (node-local traffic).
@@ -708,7 +718,7 @@ func (w *walk) podHop(pi int32) (hop int32, ports evaluator.PortSet, pred int32)
 	if hop >= 0 {
 		ports = w.wholePorts[c]
 	}
-	if !w.ownReach[c] {
+	if w.ownCount[c] == 0 {
 		return hop, ports, pred
 	}
 	if r := w.podAt(pi); r != nil {
@@ -919,7 +929,7 @@ func (w *walk) fillRows(rws []ReachedWorkload, hops []int32, next []int, c rowCo
 				}
 				if cl := g.podClass[pi]; cl != last {
 					last = cl
-					if w.ownReach[cl] {
+					if w.ownCount[cl] > 0 {
 						last = -1
 					}
 					var ports evaluator.PortSet
