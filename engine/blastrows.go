@@ -61,6 +61,11 @@ type lane struct {
 	// selList[selStart[c]:selStart[c+1]] (selOf). The lane never asks
 	// about another set, and at T5 a class's list is about half as long.
 	selList, selStart []int32
+	// admitAt holds, per peer set ps, where the lane's part of its
+	// admissions lies in Graph.admitList: [admitAt[2ps], admitAt[2ps+1]),
+	// found on first use (admitAt[2ps] < 0: not yet). The graph does not
+	// change under a kept lane, so it holds for every walk.
+	admitAt []int32
 }
 
 // selOf returns the admitting sets whose selected part holds class c and
@@ -264,7 +269,10 @@ func (w *walk) newLane(part, parts int32) *lane {
 	k := int64(len(w.g.classes))
 	lo, hi := int32(int64(part)*k/int64(parts)), int32(int64(part+1)*k/int64(parts))
 	l := &lane{w: w, lo: lo, hi: hi, stamp: make([]int32, n), stampSrc: make([]int32, n), psDead: make([]int32, n),
-		specs: newSpecPorts(w.g)}
+		specs: newSpecPorts(w.g), admitAt: make([]int32, 2*n)}
+	for i := range l.admitAt {
+		l.admitAt[i] = -1
+	}
 	l.holders = holders{g: w.g, t: w.g.termIdx(), sel: l.selOf}
 	return l
 }
@@ -575,10 +583,16 @@ func (l *lane) ruleFromAdmitters(r ruleRef, srcs []int32, hop int32) {
 // admissions returns the admissions of peer set ps to the lane's classes:
 // its part of the set's list, which is in class order.
 func (l *lane) admissions(ps int32) []admitRule {
-	all := l.w.g.admissions(ps)
+	g := l.w.g
+	if at := l.admitAt[2*ps]; at >= 0 {
+		return g.admitList[at:l.admitAt[2*ps+1]]
+	}
+	all := g.admissions(ps)
 	byClass := func(a admitRule, c int32) int { return cmp.Compare(a.class, c) }
 	i, _ := slices.BinarySearchFunc(all, l.lo, byClass)
 	j, _ := slices.BinarySearchFunc(all[i:], l.hi, byClass)
+	from := g.admitStart[ps] + int32(i)
+	l.admitAt[2*ps], l.admitAt[2*ps+1] = from, from+int32(j)
 	return all[i : i+j]
 }
 
